@@ -1,0 +1,199 @@
+"""The per-file phase: decode, prefilter, parse once, walk once, locate, suppress, fingerprint."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import libcst as cst
+
+from bek_gate import parsing
+from bek_gate.engine.context import FileContext
+from bek_gate.engine.positions import location_of, resolve_positions, statement_lines
+from bek_gate.engine.walker import Dispatcher, walk
+from bek_gate.findings import PARSE_ERROR, FileResult, Finding, Location, Notice, assign_fingerprints
+from bek_gate.rules.base import Fact, Rule
+from bek_gate.rules.loader import LoadedRule, RuleSet, load_rule_dirs
+from bek_gate.suppressions import MARKER, FileSuppressions, find_suppressions
+
+_SNIPPET_LINES = 10
+
+
+@dataclass(frozen=True)
+class AnalysisPlan:
+    """What the per-file phase runs; plain data, so worker processes can rebuild it."""
+
+    rule_dirs: tuple[str, ...]
+    selected: tuple[str, ...]
+    options: dict[str, dict[str, Any]] = field(default_factory=dict)
+    known_ids: frozenset[str] = frozenset()
+
+
+class Analyzer:
+    """Checks single files against the selected rules."""
+
+    def __init__(self, plan: AnalysisPlan, rule_set: RuleSet | None = None) -> None:
+        self.plan = plan
+        self.rule_set = (
+            rule_set if rule_set is not None else load_rule_dirs([Path(d) for d in plan.rule_dirs])
+        )
+        self.rules: list[LoadedRule] = [
+            self.rule_set[rule_id]
+            for rule_id in plan.selected
+            if rule_id in self.rule_set and rule_id != PARSE_ERROR
+        ]
+        self.known_ids = plan.known_ids or frozenset(self.rule_set.ids())
+
+    def check_file(self, root: Path, relpath: str) -> FileResult:
+        try:
+            data = (root / relpath).read_bytes()
+        except OSError as error:
+            return FileResult(
+                relpath, notices=[Notice("skipped", f"could not be read: {error.strerror or error}", relpath)]
+            )
+        return self.check_source(relpath, data)
+
+    def check_source(self, relpath: str, data: bytes) -> FileResult:
+        """Everything the per-file phase finds in one file's bytes."""
+        text = parsing.decode(data)
+        if isinstance(text, parsing.ParseFailure):
+            return self._unparsable(relpath, None, text, None)
+        suppressions = find_suppressions(text) if MARKER in text else None
+        active = [rule for rule in self.rules if _prefilter_matches(rule, text)]
+        if active:
+            module = parsing.parse(text)
+            if isinstance(module, parsing.ParseFailure):
+                result = self._unparsable(relpath, text, module, suppressions)
+            else:
+                result = self._check_module(relpath, text, module, active, suppressions)
+        else:
+            failure = parsing.syntax_check(text)
+            if failure is not None:
+                result = self._unparsable(relpath, text, failure, suppressions)
+            else:
+                result = FileResult(relpath, parsed=True)
+        if suppressions is not None:
+            result.notices.extend(self._suppression_notices(relpath, suppressions))
+        return result
+
+    def _check_module(
+        self,
+        relpath: str,
+        text: str,
+        module: cst.Module,
+        active: list[LoadedRule],
+        suppressions: FileSuppressions | None,
+    ) -> FileResult:
+        context = FileContext(relpath, text, module)
+        instances: list[tuple[LoadedRule, Rule]] = [
+            (loaded, loaded.cls(context, self.plan.options.get(loaded.id) or loaded.default_options()))
+            for loaded in active
+        ]
+        crashes = walk(context, Dispatcher(instances))
+        result = FileResult(relpath, parsed=True)
+        for crash in crashes:
+            result.notices.append(
+                Notice(
+                    "internal-error",
+                    f"rule '{crash.rule_id}' crashed on this file ({crash.error}, at {crash.where}); "
+                    "its findings for this file may be incomplete",
+                    relpath,
+                    rule_id=crash.rule_id,
+                )
+            )
+        if not context.reports and not any(fact.node is not None for fact in context.facts):
+            result.facts = [Fact(f.rule_id, f.kind, f.data, relpath).to_dict() for f in context.facts]
+            return result
+        lines = text.splitlines()
+        positions = resolve_positions(module)
+        findings = []
+        for report in context.reports:
+            location = location_of(positions, report.node)
+            first, last = statement_lines(positions, report.statement, location)
+            findings.append(
+                Finding(
+                    rule_id=report.rule_id,
+                    message=report.message,
+                    path=relpath,
+                    location=location,
+                    snippet=_snippet(lines, location),
+                    confidence=report.confidence,
+                    suppressed_by=_suppressed_by(suppressions, report.rule_id, first, last),
+                )
+            )
+        for raw in context.facts:
+            fact = Fact(raw.rule_id, raw.kind, raw.data, relpath)
+            if raw.node is not None:
+                location = location_of(positions, raw.node)
+                fact.line, fact.column = location.line, location.column
+                fact.end_line, fact.end_column = location.end_line, location.end_column
+                fact.snippet = _snippet(lines, location)
+                first, last = statement_lines(positions, raw.statement, location)
+                fact.data = {
+                    **raw.data,
+                    "_suppressed_by": _suppressed_by(suppressions, raw.rule_id, first, last),
+                }
+            result.facts.append(fact.to_dict())
+        result.findings = assign_fingerprints(findings, lines)
+        return result
+
+    def _unparsable(
+        self,
+        relpath: str,
+        text: str | None,
+        failure: parsing.ParseFailure,
+        suppressions: FileSuppressions | None,
+    ) -> FileResult:
+        lines = text.splitlines() if text is not None else []
+        location = Location(failure.line, failure.column, failure.line, failure.column)
+        finding = Finding(
+            rule_id=PARSE_ERROR,
+            message=f"{failure.message}; this file was not checked",
+            path=relpath,
+            location=location,
+            snippet=_snippet(lines, location),
+            suppressed_by=_suppressed_by(suppressions, PARSE_ERROR, failure.line, failure.line),
+        )
+        return FileResult(relpath, findings=assign_fingerprints([finding], lines))
+
+    def _suppression_notices(self, relpath: str, suppressions: FileSuppressions) -> Iterable[Notice]:
+        for directive in suppressions.directives:
+            for rule_id in sorted(directive.rule_ids or ()):
+                if rule_id not in self.known_ids:
+                    yield Notice(
+                        "suppression",
+                        f"unknown rule id '{rule_id}' in '{directive.text}'",
+                        relpath,
+                        directive.line,
+                        rule_id,
+                    )
+        for directive in suppressions.misplaced_file_directives:
+            yield Notice(
+                "suppression",
+                f"'{directive.text}' must be in the module header (before the first statement); it was ignored",
+                relpath,
+                directive.line,
+            )
+
+
+def _prefilter_matches(rule: LoadedRule, text: str) -> bool:
+    needles = rule.cls.prefilter
+    return not needles or any(needle in text for needle in needles)
+
+
+def _snippet(lines: list[str], location: Location) -> str:
+    first = max(location.line - 1, 0)
+    last = min(location.end_line, first + _SNIPPET_LINES, len(lines))
+    return "\n".join(lines[first:last])
+
+
+def _suppressed_by(suppressions: FileSuppressions | None, rule_id: str, first: int, last: int) -> str | None:
+    if suppressions is None:
+        return None
+    directive = suppressions.match(rule_id, first, last)
+    if directive is None:
+        return None
+    directive.used = True
+    return directive.text

@@ -1,0 +1,142 @@
+"""What a rule sees of the file being checked: names, bindings, ancestors, and ``report``."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import libcst as cst
+
+from bek_gate.analysis import names, strings
+from bek_gate.analysis.scopes import Binding, Scope, reaching
+
+BLOCK_TYPES = (cst.Module, cst.IndentedBlock, cst.SimpleStatementSuite)
+
+
+@dataclass(frozen=True)
+class Report:
+    """A rule's raw report: a node and a message; positions come later."""
+
+    rule_id: str
+    node: cst.CSTNode
+    message: str
+    confidence: str
+    statement: cst.CSTNode | None
+
+
+@dataclass(frozen=True)
+class RawFact:
+    rule_id: str
+    kind: str
+    data: dict[str, Any]
+    node: cst.CSTNode | None
+    statement: cst.CSTNode | None
+
+
+class FileContext:
+    """Per-file state shared by all rules during the single walk.
+
+    Rules use: ``path``, ``source``, ``module``, ``ancestors`` (outermost
+    first, not including the node being visited), ``imports``,
+    ``qualified_name(node)``, ``bindings(name)``, ``assigned_values(name)``,
+    ``built_string(expr)``, ``code(node)`` and ``enclosing(*types)``.
+    """
+
+    def __init__(self, path: str, source: str, module: cst.Module) -> None:
+        self.path = path
+        self.source = source
+        self.module = module
+        self.imports = names.ImportTable.from_module(module)
+        self.ancestors: list[cst.CSTNode] = []
+        self.scope = Scope("module", module, None)
+        self.reports: list[Report] = []
+        self.facts: list[RawFact] = []
+
+    # -- reporting -----------------------------------------------------------
+
+    def add_report(self, rule_id: str, node: cst.CSTNode, message: str, confidence: str) -> None:
+        self.reports.append(Report(rule_id, node, message, confidence, self._statement_of(node)))
+
+    def add_fact(self, rule_id: str, kind: str, data: dict[str, Any], node: cst.CSTNode | None) -> None:
+        self.facts.append(RawFact(rule_id, kind, data, node, self._statement_of(node) if node else None))
+
+    def _statement_of(self, node: cst.CSTNode) -> cst.CSTNode | None:
+        if isinstance(node, (cst.SimpleStatementLine, cst.BaseCompoundStatement)):
+            return node
+        for ancestor in reversed(self.ancestors):
+            if isinstance(ancestor, (cst.SimpleStatementLine, cst.BaseCompoundStatement)):
+                return ancestor
+        return None
+
+    # -- structure -----------------------------------------------------------
+
+    def enclosing(self, *types: type[cst.CSTNode]) -> cst.CSTNode | None:
+        """The innermost ancestor of one of ``types``, or None."""
+        for ancestor in reversed(self.ancestors):
+            if isinstance(ancestor, types):
+                return ancestor
+        return None
+
+    def enclosing_function(self) -> cst.FunctionDef | None:
+        function = self.enclosing(cst.FunctionDef)
+        return function if isinstance(function, cst.FunctionDef) else None
+
+    def code(self, node: cst.CSTNode) -> str:
+        """The source text of ``node`` (generated from the tree, so exact)."""
+        return self.module.code_for_node(node)
+
+    # -- names and values ----------------------------------------------------
+
+    def bindings(self, name: str) -> list[Binding] | None:
+        """Bindings of ``name`` that reach the current node, latest first.
+
+        None when no visible scope binds the name at all (it may be a
+        module-level import, a builtin, or undefined).
+        """
+        for scope in self.scope.visible_chain():
+            recorded = scope.bindings.get(name)
+            if recorded:
+                block_ids = {id(node) for node in self.ancestors if isinstance(node, BLOCK_TYPES)}
+                block_ids.add(id(scope.node))
+                return reaching(recorded, block_ids)
+        return None
+
+    def assigned_values(self, name: str) -> list[cst.CSTNode] | None:
+        """The expressions ``name`` was assigned from, if every reaching binding is an assignment."""
+        bindings = self.bindings(name)
+        if not bindings:
+            return None
+        values = []
+        for binding in bindings:
+            if binding.kind not in ("assign", "with") or binding.value is None:
+                return None
+            values.append(binding.value)
+        return values
+
+    def instance_attribute_values(self, node: cst.Attribute) -> list[cst.CSTNode] | None:
+        """Values assigned to ``self.<attr>`` in the class's methods, for ``self.<attr>``."""
+        if not isinstance(node.value, cst.Name):
+            return None
+        for scope in self.scope.visible_chain():
+            if scope.kind != "function":
+                continue
+            class_scope = scope.method_class()
+            if class_scope is None or scope.self_name != node.value.value:
+                continue
+            recorded = class_scope.instance_attributes.get(node.attr.value)
+            if not recorded or any(b.kind != "assign" or b.value is None for b in recorded):
+                return None
+            return [binding.value for binding in recorded if binding.value is not None]
+        return None
+
+    def qualified_name(self, node: cst.CSTNode) -> str | None:
+        """What ``node`` refers to (``requests.get``, ``requests.Session().get``), if known."""
+        return names.qualified_name(self, node)
+
+    def built_string(self, node: cst.CSTNode) -> strings.BuiltString | None:
+        """How ``node`` builds a string from non-constant values; None if it does not."""
+        return strings.analyse(self, node).built
+
+    def is_constant(self, node: cst.CSTNode) -> bool:
+        """Whether ``node`` is a value known without running the code (a literal, a constant)."""
+        return strings.analyse(self, node).is_constant

@@ -1,0 +1,80 @@
+"""Decode a file's bytes and parse it with libcst, turning every failure into a reason.
+
+A file that cannot be decoded or parsed is not checked; the caller reports it
+as a ``parse-error`` finding so that nothing is lost silently.
+"""
+
+from __future__ import annotations
+
+import ast
+import codecs
+import io
+import tokenize
+import warnings
+from dataclasses import dataclass
+
+import libcst as cst
+
+
+@dataclass(frozen=True)
+class ParseFailure:
+    """Why a file was not checked, and where (1-based line/column) when known."""
+
+    message: str
+    line: int = 1
+    column: int = 1
+
+
+def decode(data: bytes) -> str | ParseFailure:
+    """Decode Python source bytes as Python itself would (PEP 263 cookie, UTF-8 BOM)."""
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE, codecs.BOM_UTF32_LE, codecs.BOM_UTF32_BE)):
+        return ParseFailure(
+            "file is UTF-16/UTF-32 encoded; Python source must be UTF-8 or declare an 8-bit encoding"
+        )
+    if b"\x00" in data:
+        line = data.count(b"\n", 0, data.index(b"\x00")) + 1
+        return ParseFailure("file contains NUL bytes (binary or corrupted), so it is not Python source", line)
+    try:
+        encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
+    except SyntaxError as error:
+        # detect_encoding also rejects undecodable bytes in the first two lines.
+        encoding = "utf-8"
+        if "unknown encoding" in str(error) or "encoding problem" in str(error):
+            return ParseFailure(f"invalid encoding declaration: {error}")
+    try:
+        return data.decode(encoding)
+    except (UnicodeDecodeError, LookupError) as error:
+        start = getattr(error, "start", 0)
+        line = data.count(b"\n", 0, start) + 1
+        name = "UTF-8" if encoding in ("utf-8", "utf-8-sig") else encoding
+        return ParseFailure(
+            f"file is not valid {name} text (byte {start}) and declares no other encoding", line
+        )
+
+
+def parse(text: str) -> cst.Module | ParseFailure:
+    """Parse with libcst; syntax errors (and parser crashes) become a ParseFailure."""
+    try:
+        return cst.parse_module(text)
+    except cst.ParserSyntaxError as error:
+        message = str(error.message).removeprefix("parser error: ")
+        return ParseFailure(f"syntax error: {message}", error.raw_line, error.raw_column + 1)
+    except RecursionError:
+        return ParseFailure("the file is nested too deeply for the parser")
+    except (KeyboardInterrupt, SystemExit):
+        raise
+    except BaseException as error:  # the native parser can panic (pyo3 PanicException) on hostile input
+        return ParseFailure(f"the parser failed: {type(error).__name__}: {error}")
+
+
+def syntax_check(text: str) -> ParseFailure | None:
+    """A cheap check (``ast``) for files that no selected rule needs to parse with libcst."""
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # SyntaxWarning for odd escapes is not our business
+            ast.parse(text)
+    except SyntaxError as error:
+        return ParseFailure(f"syntax error: {error.msg}", error.lineno or 1, error.offset or 1)
+    except (RecursionError, MemoryError, ValueError) as error:
+        return ParseFailure(f"the file could not be parsed: {type(error).__name__}")
+    return None
