@@ -1,0 +1,107 @@
+"""Reading a call's arguments the way Python binds them (keyword or position, ``**`` splats)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import libcst as cst
+
+if TYPE_CHECKING:
+    from bek_gate.engine.context import FileContext
+
+MISSING = object()
+
+
+def keyword(call: cst.Call, name: str) -> cst.Arg | None:
+    """The ``name=...`` argument of ``call``, if given by keyword."""
+    for arg in call.args:
+        if arg.keyword is not None and arg.keyword.value == name:
+            return arg
+    return None
+
+
+def argument(call: cst.Call, position: int | None, name: str) -> cst.BaseExpression | None:
+    """The value bound to parameter ``name`` (at ``position`` when passed positionally).
+
+    Positional counting stops at the first ``*args`` splat, since what follows
+    cannot be placed.
+    """
+    found = keyword(call, name)
+    if found is not None:
+        return found.value
+    if position is None:
+        return None
+    index = 0
+    for arg in call.args:
+        if arg.keyword is not None or arg.star == "**":
+            continue
+        if arg.star == "*":
+            return None
+        if index == position:
+            return arg.value
+        index += 1
+    return None
+
+
+def has_star_args(call: cst.Call) -> bool:
+    """Whether ``*args`` could fill positional parameters we cannot see."""
+    return any(arg.star == "*" for arg in call.args)
+
+
+def splatted_keywords(context: FileContext, call: cst.Call) -> set[str] | None:
+    """Keys that ``**mapping`` splats in ``call`` are known to carry.
+
+    Returns the set of keys when every splat is a dict literal or ``dict(...)``
+    call (directly or through a name assigned one earlier), an empty set when
+    there is no splat, and None when some splat's keys cannot be known (a
+    parameter, a function result): callers should then assume any key may be
+    present.
+    """
+    keys: set[str] = set()
+    for arg in call.args:
+        if arg.star != "**":
+            continue
+        known = _mapping_keys(context, arg.value, depth=0)
+        if known is None:
+            return None
+        keys |= known
+    return keys
+
+
+def _mapping_keys(context: FileContext, node: cst.BaseExpression, depth: int) -> set[str] | None:
+    if depth > 5:
+        return None
+    if isinstance(node, cst.Dict):
+        keys: set[str] = set()
+        for element in node.elements:
+            if isinstance(element, cst.StarredDictElement):
+                inner = _mapping_keys(context, element.value, depth + 1)
+                if inner is None:
+                    return None
+                keys |= inner
+            elif isinstance(element.key, cst.SimpleString) and isinstance(element.key.evaluated_value, str):
+                keys.add(element.key.evaluated_value)
+            else:
+                return None
+        return keys
+    if isinstance(node, cst.Call) and context.qualified_name(node.func) == "builtins.dict":
+        keys = set()
+        for arg in node.args:
+            if arg.keyword is not None:
+                keys.add(arg.keyword.value)
+            else:
+                return None
+        return keys
+    if isinstance(node, cst.Name):
+        values = context.assigned_values(node.value)
+        if not values:
+            return None
+        union: set[str] = set()
+        for value in values:
+            inner = _mapping_keys(context, value, depth + 1)
+            if inner is None:
+                return None
+            union |= inner
+        # Keys added later with ``opts["timeout"] = 5`` are not tracked.
+        return union
+    return None
