@@ -1,0 +1,218 @@
+"""The ``bek`` command line (SPEC 3): data on stdout, diagnostics on stderr, exit codes 0/1/2/3."""
+
+from __future__ import annotations
+
+import os
+import shlex
+import sys
+import traceback
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import click
+
+from bek_gate import __version__
+from bek_gate.errors import BekError
+from bek_gate.findings import SEVERITIES, Notice
+from bek_gate.verdict import EXIT_INTERNAL, EXIT_USAGE
+
+FORMATS = ("text", "json", "sarif", "junit", "github", "markdown")
+_NOTICES_SHOWN = 20
+
+
+def _stderr_is_terminal() -> bool:
+    return sys.stderr.isatty()
+
+
+def _use_color(choice: str, stream: Any) -> bool:
+    if choice == "always":
+        return True
+    if choice == "never" or os.environ.get("NO_COLOR"):
+        return False
+    if os.environ.get("FORCE_COLOR"):
+        return True
+    return bool(getattr(stream, "isatty", lambda: False)())
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.version_option(__version__, "-V", "--version", prog_name="bek")
+def cli() -> None:
+    """bek: a quality gate for Python backends, driven by backend review checklists."""
+
+
+@cli.command()
+@click.argument("paths", nargs=-1, type=click.Path(path_type=str))
+@click.option(
+    "-c",
+    "--checklist",
+    "checklist_ids",
+    multiple=True,
+    metavar="ID",
+    help="Checklist to gate on (repeatable): checklist-security-review, checklist.api-review, or 'all'.",
+)
+@click.option(
+    "--fail-on",
+    type=click.Choice(SEVERITIES),
+    help="Fail on findings at or above this severity [default: high].",
+)
+@click.option(
+    "--format",
+    "output_format",
+    type=click.Choice(FORMATS),
+    default="text",
+    show_default=True,
+    help="Report written to stdout.",
+)
+@click.option(
+    "--json-output", type=click.Path(dir_okay=False, path_type=Path), help="Also write the JSON report here."
+)
+@click.option(
+    "--sarif-output", type=click.Path(dir_okay=False, path_type=Path), help="Also write SARIF 2.1.0 here."
+)
+@click.option(
+    "--junit-output", type=click.Path(dir_okay=False, path_type=Path), help="Also write JUnit XML here."
+)
+@click.option(
+    "--summary-output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Also write the Markdown summary here.",
+)
+@click.option(
+    "--config",
+    "config_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Config file (default: nearest bek.toml or pyproject.toml with [tool.bek]).",
+)
+@click.option("-j", "--jobs", type=click.IntRange(min=1), help="Worker processes [default: one per core].")
+@click.option("--no-cache", is_flag=True, help="Ignore and do not update the result cache.")
+@click.option("--color", type=click.Choice(["auto", "always", "never"]), default="auto", show_default=True)
+@click.option("-v", "--verbose", is_flag=True, help="Show progress and every notice.")
+@click.option("-q", "--quiet", is_flag=True, help="Show no notices (internal errors are always shown).")
+def gate(
+    paths: tuple[str, ...],
+    checklist_ids: tuple[str, ...],
+    fail_on: str | None,
+    output_format: str,
+    json_output: Path | None,
+    sarif_output: Path | None,
+    junit_output: Path | None,
+    summary_output: Path | None,
+    config_path: Path | None,
+    jobs: int | None,
+    no_cache: bool,
+    color: str,
+    verbose: bool,
+    quiet: bool,
+) -> None:
+    """Check PATHS (default: the configured paths, or the current directory) against checklists.
+
+    Exit codes: 0 passed, 1 failed, 2 usage or configuration error, 3 internal error.
+    """
+    from bek_gate.gate import GateOptions, run_gate
+    from bek_gate.reports import render
+
+    show_progress = verbose or (_stderr_is_terminal() and not quiet)
+    options = GateOptions(
+        paths=list(paths),
+        checklists=list(checklist_ids),
+        fail_on=fail_on,
+        config_path=config_path,
+        jobs=jobs,
+        use_cache=not no_cache,
+        command_line=shlex.join(["bek", *sys.argv[1:]]),
+        progress=_progress_printer() if show_progress else None,
+    )
+    result = run_gate(options)
+    _print_notices(result.notices, verbose=verbose, quiet=quiet)
+    for file_format, destination in (
+        ("json", json_output),
+        ("sarif", sarif_output),
+        ("junit", junit_output),
+        ("markdown", summary_output),
+    ):
+        if destination is not None:
+            _write(destination, render(file_format, result, color=False))
+    stdout_text = render(
+        output_format, result, color=output_format == "text" and _use_color(color, sys.stdout)
+    )
+    click.echo(stdout_text, nl=not stdout_text.endswith("\n"))
+    sys.exit(result.verdict.exit_code)
+
+
+@cli.command()
+@click.option("--json", "as_json", is_flag=True, help="Print the checks as JSON.")
+@click.option(
+    "--config", "config_path", type=click.Path(dir_okay=False, path_type=Path), help="Config file to check."
+)
+def doctor(as_json: bool, config_path: Path | None) -> None:
+    """Check the environment and the configuration. Exit 1 when a check fails."""
+    from bek_gate.doctor import render_checks, run_checks
+
+    checks = run_checks(Path.cwd(), config_path)
+    click.echo(render_checks(checks, as_json=as_json, color=not as_json and _use_color("auto", sys.stdout)))
+    sys.exit(1 if any(check.status == "fail" for check in checks) else 0)
+
+
+def _progress_printer() -> Callable[[int, int], None]:
+    def show(done: int, total: int) -> None:
+        if total < 50:
+            return
+        end = "\n" if done == total else ""
+        click.echo(f"\rbek: checked {done}/{total} files", err=True, nl=False)
+        if end:
+            click.echo("", err=True)
+
+    return show
+
+
+def _print_notices(notices: list[Notice], *, verbose: bool, quiet: bool) -> None:
+    errors = [notice for notice in notices if notice.kind == "internal-error"]
+    others = [notice for notice in notices if notice.kind != "internal-error"]
+    for notice in errors:
+        click.echo(f"bek: internal error: {_where(notice)}{notice.message}", err=True)
+    if quiet:
+        return
+    shown = others if verbose else others[:_NOTICES_SHOWN]
+    for notice in shown:
+        click.echo(f"bek: {notice.kind}: {_where(notice)}{notice.message}", err=True)
+    if len(others) > len(shown):
+        click.echo(
+            f"bek: ... and {len(others) - len(shown)} more notices (use --verbose to see them)", err=True
+        )
+
+
+def _where(notice: Notice) -> str:
+    if notice.path is None:
+        return ""
+    return f"{notice.path}:{notice.line}: " if notice.line else f"{notice.path}: "
+
+
+def _write(destination: Path, text: str) -> None:
+    try:
+        destination.parent.mkdir(parents=True, exist_ok=True)
+        destination.write_text(text, encoding="utf-8")
+    except OSError as error:
+        raise BekError(f"{destination}: cannot write the report: {error.strerror or error}") from None
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Entry point: user errors become one line and exit 2; bugs exit 3 with a short message."""
+    try:
+        cli.main(args=argv, prog_name="bek", standalone_mode=True)
+    except BekError as error:
+        click.echo(f"bek: error: {error.message}", err=True)
+        sys.exit(error.exit_code if error.exit_code else EXIT_USAGE)
+    except KeyboardInterrupt:
+        click.echo("bek: interrupted", err=True)
+        sys.exit(130)
+    except Exception as error:
+        frame = traceback.extract_tb(error.__traceback__)[-1]
+        click.echo(
+            f"bek: internal error: {type(error).__name__}: {error} (at {frame.filename}:{frame.lineno}); "
+            "please report this with the command you ran",
+            err=True,
+        )
+        if os.environ.get("BEK_DEBUG"):
+            traceback.print_exc()
+        sys.exit(EXIT_INTERNAL)

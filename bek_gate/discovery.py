@@ -1,0 +1,255 @@
+"""Find the Python files to check: git-aware, with excludes, never following links out of the root.
+
+Inside a git work tree the files come from ``git ls-files`` (tracked plus
+untracked-but-not-ignored, so ``.gitignore`` is honoured); elsewhere from a
+walk that does not follow directory symlinks (so symlink loops cannot trap
+it). Virtualenvs, ``node_modules``, build directories and caches are always
+skipped. Files that cannot be checked (a symlink leaving the root, a FIFO,
+an oversized file) are skipped with a notice, never silently.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import os
+import shutil
+import stat
+import subprocess
+from dataclasses import dataclass, field
+from pathlib import Path, PurePosixPath
+
+from bek_gate.errors import BekError
+from bek_gate.findings import Notice
+
+DEFAULT_EXCLUDES = frozenset(
+    {
+        ".bek_cache",
+        ".bzr",
+        ".direnv",
+        ".eggs",
+        ".git",
+        ".hg",
+        ".idea",
+        ".ipynb_checkpoints",
+        ".mypy_cache",
+        ".nox",
+        ".pants.d",
+        ".pytest_cache",
+        ".pytype",
+        ".ruff_cache",
+        ".svn",
+        ".tox",
+        ".venv",
+        ".vscode",
+        "__pycache__",
+        "__pypackages__",
+        "_build",
+        "buck-out",
+        "build",
+        "dist",
+        "node_modules",
+        "site-packages",
+        "venv",
+    }
+)
+PYTHON_SUFFIXES = (".py",)
+
+
+@dataclass
+class Discovery:
+    root: Path
+    files: list[str] = field(default_factory=list)  # POSIX paths relative to root, sorted
+    notices: list[Notice] = field(default_factory=list)
+
+
+class Excluder:
+    """Decides whether a path (relative to the config's directory) is excluded.
+
+    A pattern without ``/`` matches any single path component (``migrations``,
+    ``*_pb2.py``); a pattern with ``/`` matches the path from the config's
+    directory (``src/legacy/*``, ``tests/fixtures/``), a directory pattern
+    matching everything below it.
+    """
+
+    def __init__(self, patterns: list[str], base: Path) -> None:
+        self.bases = list(dict.fromkeys([Path(os.path.abspath(base)), base.resolve()]))
+        self.component_patterns = [p.rstrip("/") for p in patterns if "/" not in p.rstrip("/")]
+        self.path_patterns = [p.strip("/") for p in patterns if "/" in p.rstrip("/")]
+
+    def excluded(self, path: Path) -> bool:
+        """``path`` as listed (a symlink is judged by its own name, not its target)."""
+        absolute = Path(os.path.abspath(path))
+        relative = PurePosixPath(absolute.as_posix())
+        for base in self.bases:
+            try:
+                relative = PurePosixPath(absolute.relative_to(base).as_posix())
+                break
+            except ValueError:
+                continue
+        parts = relative.parts
+        for pattern in self.component_patterns:
+            if any(fnmatch.fnmatchcase(part, pattern) for part in parts):
+                return True
+        text = relative.as_posix()
+        for pattern in self.path_patterns:
+            if fnmatch.fnmatchcase(text, pattern) or fnmatch.fnmatchcase(text, pattern + "/*"):
+                return True
+        return False
+
+
+def git_toplevel(directory: Path) -> Path | None:
+    """The work tree containing ``directory``, or None (no git, or not a repository)."""
+    if shutil.which("git") is None:
+        return None
+    try:
+        completed = subprocess.run(
+            ["git", "-C", str(directory), "rev-parse", "--show-toplevel"],
+            capture_output=True,
+            text=True,
+            timeout=30,
+            check=False,
+        )
+    except (OSError, subprocess.SubprocessError):
+        return None
+    if completed.returncode != 0 or not completed.stdout.strip():
+        return None
+    return Path(completed.stdout.strip()).resolve()
+
+
+def _git_files(directory: Path) -> list[Path] | None:
+    try:
+        completed = subprocess.run(
+            ["git", "-C", str(directory), "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
+            capture_output=True,
+            timeout=120,
+            check=False,
+        )
+    except (OSError, subprocess.SubprocessError):
+        return None
+    if completed.returncode != 0:
+        return None
+    names = completed.stdout.decode("utf-8", "surrogateescape").split("\0")
+    return [directory / name for name in dict.fromkeys(names) if name]
+
+
+def _walk_files(directory: Path, notices: list[Notice], root: Path) -> list[Path]:
+    found: list[Path] = []
+
+    def on_error(error: OSError) -> None:
+        where = _display(Path(error.filename) if error.filename else directory, root)
+        notices.append(Notice("skipped", f"directory could not be read: {error.strerror or error}", where))
+
+    for current, directories, files in os.walk(directory, onerror=on_error, followlinks=False):
+        current_path = Path(current)
+        directories[:] = sorted(
+            name
+            for name in directories
+            if name not in DEFAULT_EXCLUDES
+            and not name.endswith(".egg-info")
+            and not (current_path / name / "pyvenv.cfg").exists()
+        )
+        found.extend(current_path / name for name in sorted(files))
+    return found
+
+
+def _display(path: Path, root: Path) -> str:
+    try:
+        return path.relative_to(root).as_posix()
+    except ValueError:
+        return path.as_posix()
+
+
+def _default_excluded(relative: PurePosixPath) -> bool:
+    return any(part in DEFAULT_EXCLUDES or part.endswith(".egg-info") for part in relative.parts[:-1])
+
+
+def discover(
+    targets: list[Path],
+    root: Path,
+    excluder: Excluder,
+    max_file_size: int,
+    use_git: bool = True,
+) -> Discovery:
+    """The files to check under ``targets`` (files or directories), relative to ``root``."""
+    root = root.resolve()
+    result = Discovery(root)
+    chosen: dict[Path, str] = {}  # real path -> relative path shown in reports
+    for target in targets:
+        if not os.path.lexists(target):
+            raise BekError(f"{target}: no such file or directory")
+        if target.is_dir():
+            listed = _git_files(target) if use_git and git_toplevel(target) is not None else None
+            candidates = listed if listed is not None else _walk_files(target, result.notices, root)
+            explicit = False
+        else:
+            candidates = [target]
+            explicit = True
+        for candidate in candidates:
+            _consider(candidate, explicit, root, excluder, max_file_size, chosen, result)
+    result.files = sorted(set(chosen.values()))
+    result.notices.sort(key=Notice.sort_key)
+    return result
+
+
+def _consider(
+    path: Path,
+    explicit: bool,
+    root: Path,
+    excluder: Excluder,
+    max_file_size: int,
+    chosen: dict[Path, str],
+    result: Discovery,
+) -> None:
+    absolute = Path(os.path.abspath(path))
+    shown = _display(absolute, root)
+    if not explicit and not path.name.endswith(PYTHON_SUFFIXES):
+        return
+    relative = PurePosixPath(shown)
+    if _default_excluded(relative) and not explicit:
+        return
+    if excluder.excluded(absolute):
+        if explicit:
+            result.notices.append(Notice("skipped", "excluded by the configuration", shown))
+        return
+    try:
+        real = absolute.resolve(strict=True)
+    except (OSError, RuntimeError) as error:
+        reason = (
+            "symlink loop"
+            if isinstance(error, RuntimeError) or getattr(error, "errno", 0) == 40
+            else "broken symlink"
+        )
+        if absolute.is_symlink() or os.path.lexists(absolute):
+            result.notices.append(Notice("skipped", reason, shown))
+        return
+    if real != absolute and not _inside(real, root):
+        result.notices.append(
+            Notice("skipped", "symlink points outside the scanned root; not followed", shown)
+        )
+        return
+    try:
+        info = real.stat()
+    except OSError as error:
+        result.notices.append(Notice("skipped", f"could not be read: {error.strerror or error}", shown))
+        return
+    if not stat.S_ISREG(info.st_mode):
+        result.notices.append(Notice("skipped", "not a regular file (a FIFO, socket or device)", shown))
+        return
+    if info.st_size > max_file_size:
+        result.notices.append(
+            Notice("skipped", f"larger than max-file-size ({info.st_size} > {max_file_size} bytes)", shown)
+        )
+        return
+    if not os.access(real, os.R_OK):
+        result.notices.append(Notice("skipped", "could not be read: permission denied", shown))
+        return
+    # A symlink to a file that is also checked directly is checked once.
+    chosen.setdefault(real, _display(real, root) if real == absolute else shown)
+
+
+def _inside(path: Path, root: Path) -> bool:
+    try:
+        path.relative_to(root)
+    except ValueError:
+        return False
+    return True

@@ -1,0 +1,246 @@
+"""``bek gate``: the whole pipeline, from configuration to the verdict (SPEC 5.1).
+
+discover files -> cache lookup -> parse each once, run the per-file rules in
+one walk -> project rules -> suppressions and per-path ignores -> verdict.
+"""
+
+from __future__ import annotations
+
+import platform
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from importlib import metadata
+from pathlib import Path
+
+from bek_gate import __version__, checklists
+from bek_gate.config import (
+    DEFAULT_CACHE_DIR,
+    Config,
+    check_rule_ids,
+    find_config,
+    load_config,
+    resolve_rule_options,
+)
+from bek_gate.discovery import Excluder, discover, git_toplevel
+from bek_gate.engine.analyzer import AnalysisPlan, Analyzer
+from bek_gate.engine.cache import ResultCache, cache_key
+from bek_gate.engine.project import decide_project_rules
+from bek_gate.engine.runner import analyse_files, default_jobs
+from bek_gate.errors import ConfigError
+from bek_gate.findings import PARSE_ERROR, Finding, Notice
+from bek_gate.resources import data_dir
+from bek_gate.rules.catalog import CATALOG_RULE_IDS
+from bek_gate.rules.loader import RuleSet, load_rule_dirs
+from bek_gate.verdict import GateResult, decide, evaluate_items
+
+
+@dataclass
+class GateOptions:
+    """What the command line asked for; None means "use the config file or the default"."""
+
+    paths: list[str] = field(default_factory=list)
+    checklists: list[str] = field(default_factory=list)
+    fail_on: str | None = None
+    config_path: Path | None = None
+    jobs: int | None = None
+    use_cache: bool = True
+    cwd: Path = field(default_factory=Path.cwd)
+    command_line: str = ""
+    progress: Callable[[int, int], None] | None = None
+
+
+@dataclass
+class Project:
+    """The configuration and the knowledge base it selects: shared by gate, doctor and friends."""
+
+    config: Config
+    rule_set: RuleSet
+    checklists: dict[str, checklists.Checklist]
+    rule_options: dict[str, dict[str, object]]
+
+    @property
+    def known_rule_ids(self) -> set[str]:
+        return set(self.rule_set.ids()) | set(CATALOG_RULE_IDS)
+
+
+def load_project(config_path: Path | None, start: Path) -> Project:
+    """Config, rules and checklists, all validated (ConfigError names what is wrong)."""
+    config = load_config(config_path if config_path is not None else find_config(start))
+    rule_set = load_rule_dirs([data_dir("rules"), *config.rule_dirs])
+    checklist_dirs = [data_dir("checklists")]
+    if config.checklists_dir is not None:
+        checklist_dirs.append(config.checklists_dir)
+    available = checklists.load_checklist_dirs(checklist_dirs)
+    checklists.check_rule_references(available.values(), set(rule_set.ids()), set(CATALOG_RULE_IDS))
+    project = Project(config, rule_set, available, {})
+    check_rule_ids(config, project.known_rule_ids)
+    project.rule_options = resolve_rule_options(
+        config, {loaded.id: loaded.cls.options for loaded in rule_set.rules.values() if loaded.cls.options}
+    )
+    return project
+
+
+def _root_for(targets: list[Path], config: Config) -> Path:
+    """Where report paths start: the git work tree, else the config's directory, else the cwd."""
+    first = targets[0]
+    toplevel = git_toplevel(first if first.is_dir() else first.parent)
+    candidates = [toplevel, config.path.parent.resolve() if config.path else None, Path.cwd().resolve()]
+    for candidate in candidates:
+        if candidate is not None and all(_within(target, candidate) for target in targets):
+            return candidate
+    return first.resolve() if first.is_dir() else first.resolve().parent
+
+
+def _within(path: Path, root: Path) -> bool:
+    try:
+        path.resolve().relative_to(root)
+    except ValueError:
+        return False
+    return True
+
+
+def run_gate(options: GateOptions) -> GateResult:
+    started = time.perf_counter()
+    raw_targets = options.paths or []
+    first = Path(raw_targets[0]) if raw_targets else options.cwd
+    project = load_project(options.config_path, first if first.exists() else options.cwd)
+    config = project.config
+    if not raw_targets and config.paths:
+        raw_targets = [str(config.base / path) for path in config.paths]
+    targets = [Path(path) for path in raw_targets] or [options.cwd]
+
+    requested = options.checklists or config.checklists
+    if not requested:
+        valid = ", ".join([*project.checklists, checklists.ALL])
+        raise ConfigError(
+            f"no checklist selected: pass --checklist ID or set 'checklists' in [tool.bek]; valid: {valid}"
+        )
+    selected_checklists = checklists.select(requested, project.checklists)
+    fail_on = options.fail_on or config.fail_on
+
+    disabled = set(config.disable)
+    rule_ids = [
+        rule_id
+        for checklist in selected_checklists
+        for rule_id in checklist.rule_ids()
+        if rule_id in project.rule_set and rule_id not in disabled
+    ]
+    selected_rules = list(dict.fromkeys([PARSE_ERROR, *rule_ids]))
+
+    for target in targets:
+        if not target.exists() and not target.is_symlink():
+            raise ConfigError(f"{target}: no such file or directory")
+    root = _root_for(targets, config)
+    found = discover(targets, root, Excluder(config.exclude, config.base), config.max_file_size)
+
+    plan = AnalysisPlan(
+        rule_dirs=tuple(str(directory) for directory in [data_dir("rules"), *config.rule_dirs]),
+        selected=tuple(selected_rules),
+        options=project.rule_options,
+        known_ids=frozenset(project.known_rule_ids),
+    )
+    analyzer = Analyzer(plan, project.rule_set)
+    cache = _open_cache(options, config, root, project.rule_set, plan) if options.use_cache else None
+    jobs = options.jobs if options.jobs is not None else (config.jobs or default_jobs())
+    results = analyse_files(analyzer, root, found.files, jobs or default_jobs(), cache, options.progress)
+    notices = list(found.notices)
+    if cache is not None:
+        problem = cache.save()
+        if problem:
+            notices.append(Notice("cache", problem))
+
+    findings = [finding for result in results for finding in result.findings]
+    for result in results:
+        notices.extend(result.notices)
+    project_findings, project_notices = decide_project_rules(
+        project.rule_set, selected_rules, results, project.rule_options
+    )
+    findings += project_findings
+    notices += project_notices
+
+    findings = _enrich(findings, project, selected_checklists, root)
+    findings.sort(key=Finding.sort_key)
+    notices.sort(key=Notice.sort_key)
+    outcomes = evaluate_items(selected_checklists, findings, set(project.rule_set.ids()), disabled, fail_on)
+    severities = {
+        rule_id: config.severity.get(rule_id, project.rule_set[rule_id].cls.severity)
+        for rule_id in selected_rules
+    }
+    return GateResult(
+        tool_version=__version__,
+        root=root,
+        checklists=outcomes,
+        findings=findings,
+        notices=notices,
+        verdict=decide(findings, notices, fail_on),
+        rules=[project.rule_set[rule_id] for rule_id in sorted(selected_rules)],
+        severities=severities,
+        files_checked=len(found.files),
+        duration_seconds=time.perf_counter() - started,
+        command_line=options.command_line,
+        config_path=config.path,
+    )
+
+
+def _enrich(
+    findings: list[Finding],
+    project: Project,
+    selected: list[checklists.Checklist],
+    root: Path,
+) -> list[Finding]:
+    """Add rule metadata and checklist items; drop what per-path-ignores says does not apply."""
+    config = project.config
+    items_by_rule: dict[str, list[str]] = {}
+    for checklist in selected:
+        for item in checklist.items:
+            for rule_id in item.rules:
+                items_by_rule.setdefault(rule_id, []).append(item.id)
+    # Same pattern semantics as ``exclude``, relative to the config file's directory.
+    ignores = [
+        (Excluder([pattern], config.base), set(rule_ids))
+        for pattern, rule_ids in config.per_path_ignores.items()
+    ]
+    enriched = []
+    for finding in findings:
+        if any(
+            finding.rule_id in rule_ids and excluder.excluded(root / finding.path)
+            for excluder, rule_ids in ignores
+        ):
+            continue
+        cls = project.rule_set[finding.rule_id].cls
+        enriched.append(
+            finding.with_(
+                severity=config.severity.get(finding.rule_id, cls.severity),
+                fix=cls.fix,
+                pattern=cls.pattern,
+                cwe=cls.cwe,
+                checklist_items=tuple(items_by_rule.get(finding.rule_id, ())),
+            )
+        )
+    return enriched
+
+
+def _open_cache(
+    options: GateOptions, config: Config, root: Path, rule_set: RuleSet, plan: AnalysisPlan
+) -> ResultCache:
+    directory = config.cache_dir or (root / DEFAULT_CACHE_DIR)
+    key = cache_key(
+        {
+            "bek": __version__,
+            "python": platform.python_version_tuple()[:2],
+            "libcst": _libcst_version(),
+            "rules": sorted((loaded.id, loaded.source_hash) for loaded in rule_set.rules.values()),
+            "selected": sorted(plan.selected),
+            "options": plan.options,
+            "root": str(root),
+        }
+    )
+    return ResultCache(directory, key)
+
+
+def _libcst_version() -> str:
+    try:
+        return metadata.version("libcst")
+    except metadata.PackageNotFoundError:
+        return "unknown"
