@@ -162,7 +162,10 @@ def run_gate(options: GateOptions) -> GateResult:
     findings = _enrich(findings, project, selected_checklists, root)
     findings.sort(key=Finding.sort_key)
     notices.sort(key=Notice.sort_key)
-    outcomes = evaluate_items(selected_checklists, findings, set(project.rule_set.ids()), disabled, fail_on)
+    crashed = {notice.rule_id for notice in notices if notice.kind == "internal-error" and notice.rule_id}
+    outcomes = evaluate_items(
+        selected_checklists, findings, set(project.rule_set.ids()), disabled, fail_on, crashed
+    )
     severities = {
         rule_id: config.severity.get(rule_id, project.rule_set[rule_id].cls.severity)
         for rule_id in selected_rules

@@ -12,10 +12,11 @@ from bek_gate.findings import SEVERITIES, Finding, Notice, severity_at_least
 from bek_gate.rules.loader import LoadedRule
 
 # passed: its rules ran and found nothing; failed: a finding at or above --fail-on;
-# warning: findings, all below --fail-on; not-automated: a rule it names is not
+# warning: findings, all below --fail-on; error: one of its rules crashed, so
+# "nothing found" proves nothing; not-automated: a rule it names is not
 # implemented yet (never reported as passed); disabled: its rules are all
 # disabled in config; manual: verified by people, not by code.
-ITEM_STATUSES = ("passed", "failed", "warning", "not-automated", "disabled", "manual")
+ITEM_STATUSES = ("passed", "failed", "warning", "error", "not-automated", "disabled", "manual")
 
 EXIT_PASSED, EXIT_FAILED, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
 
@@ -76,6 +77,7 @@ def evaluate_items(
     implemented: set[str],
     disabled: set[str],
     fail_on: str,
+    crashed: set[str] | None = None,
 ) -> list[ChecklistOutcome]:
     by_rule: dict[str, list[Finding]] = {}
     for finding in findings:
@@ -84,7 +86,7 @@ def evaluate_items(
     for checklist in checklists:
         items = []
         for item in checklist.items:
-            items.append(_item_outcome(item, by_rule, implemented, disabled, fail_on))
+            items.append(_item_outcome(item, by_rule, implemented, disabled, fail_on, crashed or set()))
         outcomes.append(ChecklistOutcome(checklist, tuple(items)))
     return outcomes
 
@@ -95,6 +97,7 @@ def _item_outcome(
     implemented: set[str],
     disabled: set[str],
     fail_on: str,
+    crashed: set[str],
 ) -> ItemOutcome:
     if item.manual:
         return ItemOutcome(item, "manual")
@@ -106,6 +109,8 @@ def _item_outcome(
         status = "failed"
     elif active:
         status = "warning"
+    elif any(rule_id in crashed for rule_id in item.rules):
+        status = "error"
     elif missing:
         status = "not-automated"
     elif all(rule_id in disabled for rule_id in item.rules):

@@ -72,6 +72,8 @@ class ImportTable:
     def _scan(self, body: object) -> None:
         # Module-level statements, including those inside ``if``/``try``/``with``
         # blocks (``try: import ujson as json``), but not inside defs or classes.
+        if isinstance(body, cst.If):
+            body = [body]  # an ``elif``: scan it as the ``if`` statement it is
         statements = body if isinstance(body, (list, tuple)) else getattr(body, "body", ())
         for statement in statements:
             if isinstance(statement, cst.SimpleStatementLine):

@@ -3,56 +3,87 @@
 Every rule that cares where text comes from (SQL, shell commands, templates,
 log messages) asks this one analysis, so they all agree on what is constant:
 literals, ALL_CAPS constants, values assigned only from constants, numbers
-and numeric casts, allow-list lookups in constant dicts, placeholders built
-with ``", ".join(["%s"] * n)``. Names are followed through the bindings that
-reach the use, so ``q = f"... {x}"; run(q)`` is seen as built.
+and numeric casts, numeric format specs (``{n:d}``, ``%d``), lookups in
+constant allow-lists (``ALLOWED[key]``, ``ALLOWED.get(key, "id")``), names
+checked against one (``if col not in ALLOWED: raise``), class attributes set
+to constants, ``Literal[...]`` parameters, escaping calls (``shlex.quote``,
+``quote_name``, ``mogrify``), and placeholders built with
+``", ".join(["%s"] * n)`` or with ``clauses.append("x = %s")``.
+
+Names are followed through the bindings that reach the use, so
+``q = f"... {x}"; run(q)`` is seen as built, and so is ``q += f"... {x}"``
+in a branch. Lists joined into a string are followed through their
+``append``/``extend``/``insert`` calls, and calls to helpers defined in the
+module through their ``return`` (with the call's arguments).
+
+"Constant" therefore means "not attacker-controlled text", not "a literal":
+``int(x)`` and ``shlex.quote(x)`` are constants here. A rule that needs a
+literal should look for one in the tree.
 """
 
 from __future__ import annotations
 
 import re
+import string
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 import libcst as cst
+
+from bek_gate.analysis.scopes import Binding, reaching
 
 if TYPE_CHECKING:
     from bek_gate.engine.context import FileContext
 
-_MAX_DEPTH = 10
+_T = TypeVar("_T")
+_MAX_DEPTH = 12
+_BLOCK_TYPES = (cst.Module, cst.IndentedBlock, cst.SimpleStatementSuite)
 _NUMERIC_SPEC = re.compile(r"[bdeEfFgGnoxX%]$")
-_PERCENT_SPEC = re.compile(r"%(?:\([^)]*\))?[#0\- +]*(?:\*|\d+)?(?:\.(?:\*|\d+))?[hlL]?([a-zA-Z%])")
+_PERCENT_FIELD = re.compile(r"%(?:\(([^)]*)\))?[#0\- +]*(?:\*|\d+)?(?:\.(?:\*|\d+))?[hlL]?([a-zA-Z%])")
 _NUMERIC_CONVERSIONS = frozenset("diouxXeEfFgG%")
 _SAFE_CALLS = frozenset(
-    {
-        "builtins.int",
-        "builtins.float",
-        "builtins.len",
-        "builtins.bool",
-        "builtins.round",
-        "builtins.abs",
-        "builtins.hash",
-        "builtins.id",
-        "uuid.uuid4",
-        "uuid.uuid1",
-    }
+    {"builtins.int", "builtins.float", "builtins.len", "builtins.bool", "builtins.round", "builtins.abs"}
+    | {"builtins.hash", "builtins.id", "uuid.uuid4", "uuid.uuid1", "decimal.Decimal", "math.floor"}
+    | {"math.ceil", "datetime.datetime.now", "datetime.datetime.utcnow", "datetime.datetime.today"}
+    | {"datetime.date.today", "datetime.timedelta", "time.time", "django.utils.timezone.now"}
 )
+# Escaping functions: what they return is safe to put in text whatever went in.
+_ESCAPING_CALLS = frozenset(
+    {"shlex.quote", "pipes.quote", "html.escape", "markupsafe.escape", "MySQLdb.escape_string"}
+    | {"psycopg2.extensions.quote_ident", "pymysql.converters.escape_string"}
+)
+_ESCAPING_METHODS = frozenset(
+    {"quote_name", "quote_ident", "quote_identifier", "mogrify", "escape_string", "escape_literal"}
+)
+# ``geo_quote_name``, ``quote_name_unless_alias``: names that say they quote.
+_ESCAPING_NAME_PARTS = ("quote_name", "quote_ident", "quote_identifier", "quote_literal")
+# Composable SQL pieces: psycopg quotes identifiers and literals itself.
+_SQL_COMPOSABLES = frozenset({"Identifier", "Literal", "Placeholder"})
+# Django's request data is spelled in capitals too.
+_REQUEST_DATA = frozenset({"GET", "POST", "FILES", "COOKIES", "META", "REQUEST"})
+_MIN_MAX = frozenset({"builtins.min", "builtins.max"})
 _TEXT_PRESERVING_CALLS = frozenset({"textwrap.dedent", "inspect.cleandoc", "builtins.str"})
-_STRING_METHODS = frozenset(
+_ITEM_PRESERVING_CALLS = frozenset(
     {
-        "strip",
-        "lstrip",
-        "rstrip",
-        "lower",
-        "upper",
-        "title",
-        "casefold",
-        "replace",
-        "encode",
-        "decode",
-        "format_map",
+        "builtins.sorted",
+        "builtins.list",
+        "builtins.tuple",
+        "builtins.set",
+        "builtins.frozenset",
+        "builtins.reversed",
     }
 )
+_STRING_METHODS = frozenset(
+    {"strip", "lstrip", "rstrip", "lower", "upper", "title", "casefold", "replace", "encode", "decode"}
+    | {"removeprefix", "removesuffix"}
+)
+# Model metadata: table and column names declared in code, never user input.
+_SCHEMA_ATTRIBUTES = frozenset({"db_table", "__tablename__", "_meta", "__table__"})
+_VALUE_METHODS = frozenset({"isoformat", "strftime", "date", "time", "timestamp", "hex"})
+_NUMERIC_TYPES = frozenset({"int", "float", "bool", "Decimal", "UUID"})
+_VALIDATING_METHODS = frozenset({"isdigit", "isdecimal", "isnumeric", "isalnum", "isalpha", "isidentifier"})
+_STOPPING_STATEMENTS = (cst.Raise, cst.Return, cst.Continue, cst.Break)
 
 
 @dataclass(frozen=True)
@@ -60,10 +91,12 @@ class BuiltString:
     """A string built from non-constant values.
 
     ``how`` reads in a message ("an f-string", "%-formatting", "str.format()",
-    "concatenation", "str.join()"); ``node`` is the expression that builds it
-    (possibly an earlier assignment's value); ``dynamic_parts`` are the
-    non-constant values; ``text`` is the constant text with ``?`` in place of
-    each dynamic part, for keyword checks such as "looks like SQL".
+    "concatenation", "str.join()", "a string.Template"); ``node`` is the
+    expression that builds it (possibly an earlier assignment's value);
+    ``dynamic_parts`` are the non-constant values; ``text`` is the constant
+    text with ``?`` in place of each dynamic part, for keyword checks such as
+    "looks like SQL" (when a name has several possible values, from branches
+    or ``+=``, their texts are joined in source order).
     """
 
     how: str
@@ -94,286 +127,1008 @@ def constant(text: str | None, is_str: bool = True) -> StringValue:
 
 
 def built(how: str, node: cst.CSTNode, parts: list[cst.CSTNode], text: str) -> StringValue:
-    return StringValue("built", text, True, BuiltString(how, node, tuple(parts), text))
+    return StringValue("built", text, True, BuiltString(how, node, tuple(_unique(parts)), text))
 
 
 def is_constant_name(name: str) -> bool:
-    """ALL_CAPS names are constants by convention (settings, allow-lists, imported constants)."""
-    return len(name) > 1 and name.isupper() and any(char.isalpha() for char in name)
+    """ALL_CAPS names are constants by convention (settings, allow-lists, imported constants).
+
+    Django's ``request.GET``/``POST``/``META``... are the exception: request data.
+    """
+    return (
+        len(name) > 1
+        and name.isupper()
+        and any(char.isalpha() for char in name)
+        and name not in _REQUEST_DATA
+    )
 
 
 def analyse(context: FileContext, node: cst.CSTNode, depth: int = 0) -> StringValue:
     """Classify ``node`` as a constant, a built string, or unknown."""
-    if depth > _MAX_DEPTH:
-        return UNKNOWN
-    depth += 1
-    if isinstance(node, cst.SimpleString):
-        value = node.evaluated_value
-        return constant(value.decode("latin-1") if isinstance(value, bytes) else value)
-    if isinstance(node, (cst.Integer, cst.Float, cst.Imaginary)):
-        return constant(node.value, is_str=False)
-    if isinstance(node, cst.ConcatenatedString):
-        return _concatenate(context, node, [node.left, node.right], depth, "an f-string")
-    if isinstance(node, cst.FormattedString):
-        return _formatted_string(context, node, depth)
-    if isinstance(node, cst.Name):
-        return _name(context, node, depth)
-    if isinstance(node, cst.Attribute):
-        return _attribute(context, node, depth)
-    if isinstance(node, cst.BinaryOperation):
-        return _binary(context, node, depth)
-    if isinstance(node, cst.Call):
-        return _call(context, node, depth)
-    if isinstance(node, cst.IfExp):
-        return _combine([analyse(context, node.body, depth), analyse(context, node.orelse, depth)])
-    if isinstance(node, cst.Subscript):
-        return _lookup(context, node, depth)
-    if isinstance(node, (cst.Tuple, cst.List, cst.Set)):
-        if all(analyse(context, e.value, depth).is_constant for e in node.elements):
-            return constant(None, is_str=False)
-        return UNKNOWN
-    return UNKNOWN
+    return _Analysis(context).value(node, depth)
+
+
+def _unique(nodes: list[cst.CSTNode]) -> list[cst.CSTNode]:
+    seen: set[int] = set()
+    result = []
+    for node in nodes:
+        if id(node) not in seen:
+            seen.add(id(node))
+            result.append(node)
+    return result
 
 
 def _combine(values: list[StringValue]) -> StringValue:
-    """Several possible values: built if any is built, constant if all are, else unknown."""
-    for value in values:
-        if value.kind == "built":
-            return value
+    """Several possible values: built if any is built, constant if all are, else unknown.
+
+    A built result carries the dynamic parts of every built alternative and the
+    texts of all of them, so ``q = "SELECT ..."; q += f" AND {x}"`` keeps both.
+    """
+    builts = [value.built for value in values if value.built is not None]
+    if builts:
+        if len(values) == 1:
+            return values[0]
+        parts = [part for item in builts for part in item.dynamic_parts]
+        text = " ".join(value.text for value in values if value.text)
+        return built(builts[0].how, builts[0].node, parts, text)
     if values and all(value.is_constant for value in values):
-        return values[0]
+        if len(values) == 1:
+            return values[0]
+        texts = [value.text for value in values]
+        text = None if any(t is None for t in texts) else " ".join(t for t in texts if t is not None)
+        return constant(text, is_str=any(value.is_str for value in values))
     return UNKNOWN
 
 
-def _concatenate(
-    context: FileContext, node: cst.CSTNode, operands: list[cst.CSTNode], depth: int, how: str
-) -> StringValue:
-    values = [analyse(context, operand, depth) for operand in operands]
-    if all(value.is_constant for value in values):
-        texts = [value.text for value in values]
-        text = None if any(t is None for t in texts) else "".join(t for t in texts if t is not None)
-        return constant(text, is_str=any(value.is_str for value in values))
-    if not any(value.is_str or value.kind == "built" for value in values):
+class _Analysis:
+    """One question about one expression; remembers which names are being resolved."""
+
+    def __init__(self, context: FileContext) -> None:
+        self.context = context
+        # Comprehension variables, known from the comprehension itself.
+        self.overrides: dict[str, StringValue] = {}
+        # Names whose assignment is being analysed: ``q = q + x`` reads the earlier ``q``.
+        self.before: dict[str, Binding] = {}
+        # Helpers being followed, so recursive ones stop.
+        self.helpers: set[int] = set()
+        # A followed helper's local variables, by the expression each was assigned once.
+        self.aliases: dict[str, cst.CSTNode] = {}
+        self.allow_listed: dict[str, bool] = {}
+
+    def value(self, node: cst.CSTNode, depth: int) -> StringValue:
+        if depth > _MAX_DEPTH:
+            return UNKNOWN
+        depth += 1
+        if isinstance(node, cst.SimpleString):
+            value = node.evaluated_value
+            return constant(value.decode("latin-1") if isinstance(value, bytes) else value)
+        if isinstance(node, (cst.Integer, cst.Float, cst.Imaginary)):
+            return constant(node.value, is_str=False)
+        if isinstance(node, cst.ConcatenatedString):
+            return self._concatenate(node, [node.left, node.right], depth, "an f-string")
+        if isinstance(node, cst.FormattedString):
+            return self._formatted_string(node, depth)
+        if isinstance(node, cst.Name):
+            return self._name(node, depth)
+        if isinstance(node, cst.Attribute):
+            return self._attribute(node, depth)
+        if isinstance(node, cst.BinaryOperation):
+            return self._binary(node, depth)
+        if isinstance(node, cst.Call):
+            return self._call(node, depth)
+        if isinstance(node, cst.IfExp):
+            return _combine([self.value(node.body, depth), self.value(node.orelse, depth)])
+        if isinstance(node, cst.BooleanOperation):
+            return _combine([self.value(node.left, depth), self.value(node.right, depth)])
+        if isinstance(node, cst.Subscript):
+            return self._subscript(node, depth)
+        if isinstance(node, (cst.Tuple, cst.List, cst.Set)):
+            if all(self.value(e.value, depth).is_constant for e in node.elements):
+                return constant(None, is_str=False)
+            return UNKNOWN
+        if isinstance(node, cst.UnaryOperation):
+            return constant(None, is_str=False) if self.value(node.expression, depth).is_constant else UNKNOWN
+        if isinstance(node, cst.Comparison):
+            return constant(None, is_str=False)
+        if isinstance(node, cst.NamedExpr):
+            return self.value(node.value, depth)
         return UNKNOWN
-    parts: list[cst.CSTNode] = []
-    text = []
-    built_how = how
-    for operand, value in zip(operands, values, strict=False):
-        if value.kind == "built" and value.built is not None:
-            parts.extend(value.built.dynamic_parts)
-            text.append(value.built.text)
-            if how == "concatenation" and value.built.how != "concatenation":
-                built_how = value.built.how
-        elif value.is_constant:
-            text.append(value.text or "")
+
+    # -- building operations -------------------------------------------------
+
+    def _concatenate(
+        self, node: cst.CSTNode, operands: list[cst.CSTNode], depth: int, how: str
+    ) -> StringValue:
+        values = [self.value(operand, depth) for operand in operands]
+        if all(value.is_constant for value in values):
+            texts = [value.text for value in values]
+            text = None if any(t is None for t in texts) else "".join(t for t in texts if t is not None)
+            return constant(text, is_str=any(value.is_str for value in values))
+        if not any(value.is_str or value.kind == "built" for value in values):
+            return UNKNOWN
+        parts: list[cst.CSTNode] = []
+        text = []
+        built_how = how
+        for operand, value in zip(operands, values, strict=False):
+            if value.kind == "built" and value.built is not None:
+                parts.extend(value.built.dynamic_parts)
+                text.append(value.built.text)
+                if how == "concatenation" and value.built.how != "concatenation":
+                    built_how = value.built.how
+            elif value.is_constant:
+                text.append(value.text or "")
+            else:
+                parts.append(operand)
+                text.append("?")
+        return built(built_how, node, parts, "".join(text))
+
+    def _formatted_string(self, node: cst.FormattedString, depth: int) -> StringValue:
+        parts: list[cst.CSTNode] = []
+        text = []
+        for part in node.parts:
+            if isinstance(part, cst.FormattedStringText):
+                text.append(part.value)
+                continue
+            if not isinstance(part, cst.FormattedStringExpression):
+                continue
+            value = self.value(part.expression, depth)
+            if value.is_constant:
+                text.append(value.text if value.text is not None else "?")
+            elif _numeric_format_spec(part):
+                text.append("?")
+            else:
+                parts.extend(value.built.dynamic_parts if value.built else (part.expression,))
+                text.append("?")
+        if parts:
+            return built("an f-string", node, parts, "".join(text))
+        return constant("".join(text))
+
+    def _binary(self, node: cst.BinaryOperation, depth: int) -> StringValue:
+        operator = node.operator
+        if isinstance(operator, cst.Add):
+            return self._concatenate(node, [node.left, node.right], depth, "concatenation")
+        if isinstance(operator, cst.Modulo):
+            return self._percent_format(node, depth)
+        left = self.value(node.left, depth)
+        right = self.value(node.right, depth)
+        if isinstance(operator, cst.Multiply):
+            # "?, " * n repeats constant text.
+            for side, other in ((left, right), (right, left)):
+                if side.is_constant and side.is_str:
+                    return side if other.kind != "built" else other
+        if left.is_constant and right.is_constant:
+            return constant(None, is_str=False)
+        return _combine([left, right]) if "built" in (left.kind, right.kind) else UNKNOWN
+
+    def _percent_format(self, node: cst.BinaryOperation, depth: int) -> StringValue:
+        template = self.value(node.left, depth)
+        if template.kind == "built":
+            return template
+        if not _is_template(template):
+            return constant(None, is_str=False) if template.is_constant else UNKNOWN  # 7 % 3
+        right = node.right
+        # Each operand with the conversion it meets: ``%d`` makes a number of anything.
+        specs = [
+            (match.group(1), match.group(2))
+            for match in _PERCENT_FIELD.finditer(template.text or "")
+            if match.group(2) != "%"
+        ]
+        numeric = {conversion in _NUMERIC_CONVERSIONS for _key, conversion in specs}
+        operands: list[tuple[cst.CSTNode, bool]]
+        if isinstance(right, cst.Tuple) and len(right.elements) == len(specs):
+            operands = [
+                (element.value, conversion in _NUMERIC_CONVERSIONS)
+                for element, (_key, conversion) in zip(right.elements, specs, strict=True)
+            ]
+        elif isinstance(right, cst.Dict):
+            by_key = {key: conversion in _NUMERIC_CONVERSIONS for key, conversion in specs if key}
+            operands = []
+            for element in right.elements:
+                if not isinstance(element, cst.DictElement):
+                    return built("%-formatting", node, [element.value], template.text or "")
+                key = self.value(element.key, depth).text
+                operands.append((element.value, by_key.get(key or "", numeric == {True})))
         else:
-            parts.append(operand)
-            text.append("?")
-    return built(built_how, node, parts, "".join(text))
+            elements = right.elements if isinstance(right, cst.Tuple) else None
+            values = [element.value for element in elements] if elements is not None else [right]
+            operands = [(value, numeric == {True}) for value in values]
+        dynamic = [
+            operand
+            for operand, is_number in operands
+            if not is_number and not self.value(operand, depth).is_constant
+        ]
+        if not dynamic:
+            return constant(template.text)
+        return built("%-formatting", node, dynamic, template.text or "")
+
+    def _call(self, node: cst.Call, depth: int) -> StringValue:
+        func = node.func
+        if isinstance(func, cst.Attribute):
+            method = func.attr.value
+            if method == "format":
+                return self._str_format(node, func, depth)
+            if method == "format_map" and len(node.args) == 1:
+                return self._format_map(node, func, depth)
+            if method == "join" and len(node.args) == 1:
+                return self._str_join(node, func, depth)
+            if method in ("substitute", "safe_substitute"):
+                return self._template_substitute(node, func, depth)
+            if _is_escaping_name(method):
+                return constant(None)
+            if method in _SQL_COMPOSABLES:
+                return constant(None, is_str=False)
+            if method == "get" and node.args and self._is_constant_collection(func.value, depth):
+                default = node.args[1].value if len(node.args) > 1 else None
+                if default is None or self.value(default, depth).is_constant:
+                    return constant(None)
+            if method in _VALUE_METHODS and self.value(func.value, depth).is_constant:
+                return constant(None)  # ``now.isoformat()``, ``day.strftime("%Y")``
+            if method in _STRING_METHODS:
+                receiver = self.value(func.value, depth)
+                if receiver.kind == "built":
+                    return receiver
+                if receiver.is_constant and receiver.is_str:
+                    args_constant = all(self.value(a.value, depth).is_constant for a in node.args)
+                    return constant(None) if args_constant else UNKNOWN
+                return UNKNOWN
+        elif isinstance(func, cst.Name) and self._is_escaping_function(func):
+            return constant(None)
+        qualified = self.context.qualified_name(func)
+        if (
+            qualified
+            and qualified.startswith(("psycopg.sql.", "psycopg2.sql."))
+            and qualified.rsplit(".", 1)[-1] in _SQL_COMPOSABLES
+        ):
+            return constant(None, is_str=False)
+        if qualified in _SAFE_CALLS or qualified in _ESCAPING_CALLS:
+            return constant(None, is_str=qualified in _ESCAPING_CALLS)
+        if qualified in _MIN_MAX and node.args:
+            if all(self.value(arg.value, depth).is_constant for arg in node.args):
+                return constant(None, is_str=False)
+            return UNKNOWN
+        if qualified in _TEXT_PRESERVING_CALLS and node.args:
+            inner = self.value(node.args[0].value, depth)
+            return inner if inner.kind != "unknown" else UNKNOWN
+        return self._helper_result(node, depth)
+
+    def _template_substitute(self, node: cst.Call, func: cst.Attribute, depth: int) -> StringValue:
+        """``string.Template("... $name").substitute(name=value)``."""
+        template = func.value
+        if isinstance(template, cst.Name):
+            values = self.context.assigned_values(template.value) or []
+            template = values[0] if len(values) == 1 else template
+        if not (
+            isinstance(template, cst.Call)
+            and self.context.qualified_name(template.func) == "string.Template"
+            and template.args
+        ):
+            return UNKNOWN
+        text = self.value(template.args[0].value, depth)
+        if not text.is_constant:
+            return text if text.kind == "built" else UNKNOWN
+        dynamic = [arg.value for arg in node.args if not self.value(arg.value, depth).is_constant]
+        if not dynamic:
+            return constant(None)
+        return built("a string.Template", node, dynamic, (text.text or "").replace("$", "?"))
+
+    def _format_map(self, node: cst.Call, func: cst.Attribute, depth: int) -> StringValue:
+        receiver = self.value(func.value, depth)
+        if receiver.kind == "built" or not _is_template(receiver):
+            return receiver if receiver.kind == "built" else UNKNOWN
+        mapping = node.args[0].value
+        if self._is_constant_collection(mapping, depth):
+            return constant(None)
+        return built("str.format()", node, [mapping], receiver.text or "")
+
+    def _helper_result(self, node: cst.Call, depth: int) -> StringValue:
+        """What a helper defined in this module returns, given this call's arguments.
+
+        ``def where(name): return f"name = '{name}'"`` called as ``where(term)``
+        builds a string from ``term``; called as ``where("x")``, a constant. The
+        helper's parameters take the call's arguments, and its local variables
+        are followed when each is assigned once at the top of its body.
+        """
+        helper = _helper_definition(self.context, node.func)
+        if helper is None or id(helper) in self.helpers:
+            return UNKNOWN
+        returns = _return_values(helper)
+        if not returns:
+            return UNKNOWN
+        params = helper.params
+        positional = [*params.posonly_params, *params.params]
+        if isinstance(node.func, cst.Attribute) and positional:
+            positional = positional[1:]  # self / cls
+        overrides: dict[str, StringValue] = {}
+        bound = _bind_arguments(node, positional)
+        for param in [*positional, *params.kwonly_params]:
+            given = bound.get(param.name.value)
+            if given is not None:
+                overrides[param.name.value] = self.value(given, depth)
+            elif param.default is not None:
+                overrides[param.name.value] = self.value(param.default, depth)
+            else:
+                overrides[param.name.value] = UNKNOWN
+        for extra in (params.star_arg, params.star_kwarg):
+            if isinstance(extra, cst.Param):
+                overrides[extra.name.value] = UNKNOWN
+        saved, saved_aliases = self.overrides, self.aliases
+        self.overrides = {**saved, **overrides}
+        self.aliases = {name: node for name, node in saved_aliases.items() if name not in overrides}
+        self.helpers.add(id(helper))
+        try:
+            followed, blocked = _helper_locals(helper)
+            for name, value in followed:
+                used = _names_in(value)
+                if used & blocked or name in used:
+                    blocked.add(name)
+                else:
+                    self.aliases[name] = value
+                    self.overrides.pop(name, None)
+            if any(_names_in(value) & blocked for value in returns):
+                return UNKNOWN
+            return _combine([self.value(value, depth) for value in returns])
+        finally:
+            self.overrides = saved
+            self.aliases = saved_aliases
+            self.helpers.discard(id(helper))
+
+    def _is_escaping_function(self, func: cst.Name) -> bool:
+        """``quote_name(x)``, or ``qn(x)`` after ``qn = connection.ops.quote_name``."""
+        if _is_escaping_name(func.value):
+            return True
+        values = self.context.assigned_values(func.value) or []
+        return bool(values) and all(
+            isinstance(value, cst.Attribute) and _is_escaping_name(value.attr.value) for value in values
+        )
+
+    def _str_format(self, node: cst.Call, func: cst.Attribute, depth: int) -> StringValue:
+        receiver = self.value(func.value, depth)
+        if receiver.kind == "built":
+            return receiver
+        if not _is_template(receiver):
+            # ``sql.SQL("...").format(...)`` composes safely; not a str method.
+            return UNKNOWN
+        numeric = _numeric_format_fields(receiver.text)
+        dynamic = []
+        position = 0
+        for arg in node.args:
+            if arg.keyword is None and not arg.star:
+                safe = str(position) in numeric
+                position += 1
+            else:
+                safe = arg.keyword is not None and arg.keyword.value in numeric
+            if not safe and not self.value(arg.value, depth).is_constant:
+                dynamic.append(arg.value)
+        if not dynamic:
+            return constant(None)
+        return built("str.format()", node, dynamic, receiver.text or "")
+
+    def _str_join(self, node: cst.Call, func: cst.Attribute, depth: int) -> StringValue:
+        separator = self.value(func.value, depth)
+        if not (separator.is_constant and separator.is_str):
+            return UNKNOWN
+        iterable = node.args[0].value
+        items = self.items(iterable, depth)
+        if items.is_constant:
+            return constant(None)
+        if items.built is not None:
+            return built(items.built.how, node, list(items.built.dynamic_parts), items.built.text)
+        return built("str.join()", node, [iterable], "?")
+
+    # -- names and attributes --------------------------------------------------
+
+    def _name(self, node: cst.Name, depth: int) -> StringValue:
+        name = node.value
+        if name in self.overrides:
+            return self.overrides[name]
+        if name in self.aliases:
+            return self.value(self.aliases[name], depth)
+        if name in ("True", "False", "None"):
+            return constant(name, is_str=False)
+        bindings = self._bindings(name)
+        if is_constant_name(name):
+            # Its text when it is assigned here (for keyword checks); a constant either way.
+            known = [self._binding_value(b, depth) for b in reversed(bindings or []) if b.kind == "assign"]
+            if known and len(known) == len(bindings or []) and all(value.is_constant for value in known):
+                return _combine(known)
+            return constant(None, is_str=False)
+        if not bindings:
+            return UNKNOWN
+        result = _combine([self._binding_value(binding, depth) for binding in reversed(bindings)])
+        if not result.is_constant and self._allow_listed(name, depth):
+            return constant(None)
+        return result
+
+    def _bindings(self, name: str) -> list[Binding] | None:
+        current = self.before.get(name)
+        if current is None:
+            return self.context.bindings(name)
+        for scope in self.context.scope.visible_chain():
+            recorded = scope.bindings.get(name)
+            if not recorded:
+                continue
+            index = next((i for i, binding in enumerate(recorded) if binding is current), None)
+            if index is None:
+                return self.context.bindings(name)
+            block_ids = {id(node) for node in self.context.ancestors if isinstance(node, _BLOCK_TYPES)}
+            block_ids.add(id(scope.node))
+            return reaching(recorded[:index], block_ids)
+        return None
+
+    def _binding_value(self, binding: Binding, depth: int) -> StringValue:
+        kind = binding.kind
+        if kind in ("assign", "with") and binding.value is not None:
+            previous = self.before.get(binding.name)
+            self.before[binding.name] = binding
+            try:
+                return self.value(binding.value, depth)
+            finally:
+                if previous is None:
+                    del self.before[binding.name]
+                else:
+                    self.before[binding.name] = previous
+        if kind == "augassign":
+            statement = binding.node
+            if isinstance(statement, cst.AugAssign) and isinstance(statement.operator, cst.AddAssign):
+                added = self.value(statement.value, depth)
+                if added.kind != "unknown":
+                    return added
+                return built("concatenation", statement, [statement.value], "?")
+            return UNKNOWN
+        if kind == "loop" and binding.value is not None:
+            items = self.items(binding.value, depth)
+            return constant(None) if items.is_constant else UNKNOWN
+        if kind == "param" and isinstance(binding.node, cst.Param):
+            return self._literal_annotation(binding.node.annotation, depth)
+        return UNKNOWN
+
+    def _literal_annotation(self, annotation: cst.Annotation | None, depth: int) -> StringValue:
+        """``direction: Literal["asc", "desc"]`` admits only those strings."""
+        if annotation is None or not isinstance(annotation.annotation, cst.Subscript):
+            return UNKNOWN
+        subscript = annotation.annotation
+        name = subscript.value
+        if not (
+            (isinstance(name, cst.Name) and name.value == "Literal")
+            or (isinstance(name, cst.Attribute) and name.attr.value == "Literal")
+        ):
+            return UNKNOWN
+        for element in subscript.slice:
+            index = element.slice
+            if not isinstance(index, cst.Index) or not self.value(index.value, depth).is_constant:
+                return UNKNOWN
+        return constant(None)
+
+    def _attribute(self, node: cst.Attribute, depth: int) -> StringValue:
+        attr = node.attr.value
+        if is_constant_name(attr) or attr in _SCHEMA_ATTRIBUTES or _mentions_schema(node.value):
+            return constant(None, is_str=False)
+        values = self.context.instance_attribute_values(node)
+        if values:
+            return _combine([self.value(value, depth) for value in values])
+        class_values = self._class_attribute_values(node)
+        if class_values:
+            return _combine([self.value(value, depth) for value in class_values])
+        # ``Status.ACTIVE.value``, ``uuid4().hex``: an attribute of a constant.
+        if self.value(node.value, depth).is_constant:
+            return constant(None, is_str=False)
+        return UNKNOWN
+
+    def _class_attribute_values(self, node: cst.Attribute) -> list[cst.CSTNode] | None:
+        """``self.table`` / ``cls.table`` where the class body says ``table = "users"``."""
+        if not isinstance(node.value, cst.Name):
+            return None
+        for scope in self.context.scope.visible_chain():
+            class_scope = scope.method_class()
+            if class_scope is None or scope.self_name != node.value.value:
+                continue
+            if node.attr.value in class_scope.instance_attributes:
+                return None
+            recorded = class_scope.bindings.get(node.attr.value)
+            if not recorded or any(b.kind != "assign" or b.value is None for b in recorded):
+                return None
+            return [binding.value for binding in recorded if binding.value is not None]
+        return None
+
+    def _subscript(self, node: cst.Subscript, depth: int) -> StringValue:
+        # ``sql[:-5]`` trims a built string: still built.
+        if any(isinstance(element.slice, cst.Slice) for element in node.slice):
+            inner = self.value(node.value, depth)
+            if inner.kind == "built" or (inner.is_constant and inner.is_str):
+                return inner if inner.kind == "built" else constant(None)
+            return UNKNOWN
+        if self._is_constant_collection(node.value, depth) or self.value(node.value, depth).is_constant:
+            return constant(None)
+        return UNKNOWN
+
+    # -- collections -----------------------------------------------------------
+
+    def _is_constant_collection(self, node: cst.CSTNode, depth: int) -> bool:
+        """A container whose values are all constants: ``ALLOWED``, a dict literal, ``self.SORTS``."""
+        if isinstance(node, cst.Name) and is_constant_name(node.value):
+            return True
+        if isinstance(node, cst.Attribute) and is_constant_name(node.attr.value):
+            return True
+        if isinstance(node, cst.Dict):
+            return all(
+                isinstance(e, cst.DictElement) and self.value(e.value, depth).is_constant
+                for e in node.elements
+            )
+        if isinstance(node, (cst.List, cst.Tuple, cst.Set)):
+            return all(self.value(element.value, depth).is_constant for element in node.elements)
+        if isinstance(node, cst.Name) and depth <= _MAX_DEPTH:
+            values = self.context.assigned_values(node.value)
+            return bool(values) and all(self._is_constant_collection(v, depth + 1) for v in values)
+        return False
+
+    def items(self, node: cst.CSTNode, depth: int) -> StringValue:
+        """What iterating ``node`` yields: constant items, built items (with their parts), or unknown."""
+        if depth > _MAX_DEPTH:
+            return UNKNOWN
+        depth += 1
+        if isinstance(node, (cst.List, cst.Tuple, cst.Set)):
+            values = []
+            for element in node.elements:
+                if isinstance(element, cst.StarredElement):
+                    values.append(self.items(element.value, depth))
+                    continue
+                value = self.value(element.value, depth)
+                values.append(value if value.kind != "unknown" else _unknown_part(element.value))
+            return _combine(values) if values else constant(None)
+        if isinstance(node, cst.Dict):
+            keys = [e.key for e in node.elements if isinstance(e, cst.DictElement)]
+            if len(keys) == len(node.elements) and all(self.value(k, depth).is_constant for k in keys):
+                return constant(None)
+            return UNKNOWN
+        if isinstance(node, (cst.ListComp, cst.GeneratorExp, cst.SetComp)):
+            return self._comprehension_items(node, depth)
+        if isinstance(node, cst.BinaryOperation) and isinstance(node.operator, (cst.Multiply, cst.Add)):
+            sides = [self.items(side, depth) for side in (node.left, node.right)]
+            if isinstance(node.operator, cst.Multiply):
+                sides = [side for side in sides if side.kind != "unknown"] or sides
+            return _combine(sides)
+        if isinstance(node, cst.SimpleString):
+            return constant(None)  # iterating a string yields its characters: "?" * n
+        if isinstance(node, cst.Name):
+            return self._name_items(node, depth)
+        if isinstance(node, cst.Attribute) and is_constant_name(node.attr.value):
+            return constant(None)
+        if isinstance(node, cst.Call):
+            return self._call_items(node, depth)
+        value = self.value(node, depth)
+        return constant(None) if value.is_constant and value.is_str else UNKNOWN
+
+    def _comprehension_items(
+        self, node: cst.ListComp | cst.GeneratorExp | cst.SetComp, depth: int
+    ) -> StringValue:
+        saved = dict(self.overrides)
+        try:
+            comp_for: cst.CompFor | None = node.for_in
+            while comp_for is not None:
+                items = self.items(comp_for.iter, depth)
+                for name in _target_names(comp_for.target):
+                    # ``for c in data if c in ALLOWED`` keeps only allowed values; a variable
+                    # drawn from unknown items stands for them in messages.
+                    allowed = items.is_constant or any(
+                        self._validates(condition.test, name, depth, negated=False)
+                        for condition in comp_for.ifs
+                    )
+                    self.overrides[name] = constant(None) if allowed else _unknown_part(comp_for.iter)
+                comp_for = comp_for.inner_for_in
+            element = self.value(node.elt, depth)
+        finally:
+            self.overrides = saved
+        return element if element.kind != "unknown" else _unknown_part(node.elt)
+
+    def _name_items(self, node: cst.Name, depth: int) -> StringValue:
+        if node.value in self.overrides:
+            return constant(None) if self.overrides[node.value].is_constant else UNKNOWN
+        if node.value in self.aliases:
+            return self.items(self.aliases[node.value], depth)
+        if is_constant_name(node.value):
+            return constant(None)
+        bindings = self._bindings(node.value)
+        if not bindings:
+            return UNKNOWN
+        values = []
+        for binding in reversed(bindings):
+            if binding.kind == "assign" and binding.value is not None:
+                values.append(self.items(binding.value, depth))
+            elif binding.kind == "augassign" and isinstance(binding.node, cst.AugAssign):
+                values.append(self.items(binding.node.value, depth))
+            else:
+                return UNKNOWN
+        for call in _mutations(self.context, node.value):
+            method = call.func.attr.value  # type: ignore[attr-defined]
+            if method == "extend" and call.args:
+                values.append(self.items(call.args[0].value, depth))
+            elif method in ("append", "insert") and call.args:
+                added = call.args[-1].value
+                value = self.value(added, depth)
+                values.append(value if value.kind != "unknown" else _unknown_part(added))
+        return _combine(values)
+
+    def _call_items(self, node: cst.Call, depth: int) -> StringValue:
+        func = node.func
+        if (
+            isinstance(func, cst.Attribute)
+            and func.attr.value in ("keys", "values", "items")
+            and not node.args
+        ):
+            if self._is_constant_collection(func.value, depth):
+                return constant(None)
+            return UNKNOWN
+        qualified = self.context.qualified_name(func)
+        if qualified == "builtins.range":
+            return constant(None)
+        if qualified in _ITEM_PRESERVING_CALLS and node.args:
+            return self.items(node.args[0].value, depth)
+        if qualified == "builtins.enumerate" and node.args:
+            return self.items(node.args[0].value, depth)
+        if qualified == "builtins.map" and len(node.args) == 2:
+            converter = self.context.qualified_name(node.args[0].value)
+            if converter in _SAFE_CALLS or converter in _ESCAPING_CALLS:
+                return constant(None)
+            if converter == "builtins.str":
+                return self.items(node.args[1].value, depth)
+        return UNKNOWN
+
+    # -- allow-list guards -----------------------------------------------------
+
+    def _allow_listed(self, name: str, depth: int) -> bool:
+        """Whether ``name`` was checked against a constant allow-list on the way to here."""
+        known = self.allow_listed.get(name)
+        if known is None:
+            known = self.allow_listed[name] = self._find_guard(name, depth)
+        return known
+
+    def _find_guard(self, name: str, depth: int) -> bool:
+        ancestors = self.context.ancestors
+        for index, ancestor in enumerate(ancestors[:-1]):
+            following = ancestors[index + 1]
+            if isinstance(ancestor, cst.If):
+                if following is ancestor.body and self._validates(ancestor.test, name, depth, negated=False):
+                    return True
+            elif isinstance(ancestor, _BLOCK_TYPES):
+                positions, candidates = _guard_candidates(self.context, ancestor)
+                before = positions.get(id(following), 0)
+                for position, statement in candidates:
+                    if position >= before:
+                        break
+                    if self._guards(statement, name, depth):
+                        return True
+        return False
+
+    def _guards(self, statement: cst.CSTNode, name: str, depth: int) -> bool:
+        """``if name not in ALLOWED: raise ...`` / ``assert name in ALLOWED``."""
+        if isinstance(statement, cst.SimpleStatementLine):
+            return any(
+                isinstance(small, cst.Assert) and self._validates(small.test, name, depth, negated=False)
+                for small in statement.body
+            )
+        if not isinstance(statement, cst.If) or not self._validates(
+            statement.test, name, depth, negated=True
+        ):
+            return False
+        body = statement.body.body
+        last = body[-1] if body else None
+        if isinstance(last, cst.SimpleStatementLine):
+            small = last.body[-1]
+            if isinstance(small, _STOPPING_STATEMENTS):
+                return True
+            if isinstance(small, cst.Expr) and isinstance(small.value, cst.Call):
+                func = small.value.func
+                called = self.context.qualified_name(func) or getattr(func, "value", "")
+                return isinstance(called, str) and called.rsplit(".", 1)[-1] == "abort"
+            if isinstance(small, cst.Assign):
+                return self.value(small.value, 0).is_constant
+        return False
+
+    def _validates(self, test: cst.CSTNode, name: str, depth: int, negated: bool) -> bool:
+        """Whether ``test`` (or ``not test`` when ``negated``) proves ``name`` is an allowed value."""
+        if isinstance(test, cst.BooleanOperation):
+            # ``a in X and b in Y`` proves both; ``a not in X or b not in Y`` rejects either.
+            wanted = cst.Or if negated else cst.And
+            if isinstance(test.operator, wanted):
+                return self._validates(test.left, name, depth, negated) or self._validates(
+                    test.right, name, depth, negated
+                )
+            return False
+        if isinstance(test, cst.UnaryOperation) and isinstance(test.operator, cst.Not):
+            return self._validates(test.expression, name, depth, not negated)
+        if isinstance(test, cst.Call):
+            return not negated and self._validator_call(test, name)
+        if not (isinstance(test, cst.Comparison) and len(test.comparisons) == 1):
+            return False
+        target = test.comparisons[0]
+        operator = cst.NotIn if negated else cst.In
+        if not (isinstance(test.left, cst.Name) and test.left.value == name):
+            return False
+        if not isinstance(target.operator, operator):
+            return False
+        container = target.comparator
+        if (
+            isinstance(container, cst.Call)
+            and isinstance(container.func, cst.Attribute)
+            and container.func.attr.value == "keys"
+        ):
+            container = container.func.value
+        return self._is_constant_collection(container, depth) or self.items(container, depth).is_constant
+
+    def _validator_call(self, call: cst.Call, name: str) -> bool:
+        """``name.isdigit()``, ``re.fullmatch(PATTERN, name)``, ``isinstance(name, int)``."""
+        func = call.func
+        if isinstance(func, cst.Attribute) and func.attr.value in _VALIDATING_METHODS and not call.args:
+            return isinstance(func.value, cst.Name) and func.value.value == name
+        arguments = [arg.value for arg in call.args if arg.keyword is None and not arg.star]
+
+        def is_name(position: int) -> bool:
+            return (
+                len(arguments) > position
+                and isinstance(arguments[position], cst.Name)
+                and arguments[position].value == name  # type: ignore[attr-defined]
+            )
+
+        qualified = self.context.qualified_name(func) or ""
+        if qualified in ("re.match", "re.fullmatch"):
+            return is_name(1)
+        if qualified == "builtins.isinstance" and is_name(0) and len(arguments) == 2:
+            kinds = arguments[1]
+            types = [element.value for element in kinds.elements] if isinstance(kinds, cst.Tuple) else [kinds]
+            return all(isinstance(kind, cst.Name) and kind.value in _NUMERIC_TYPES for kind in types)
+        # A compiled pattern: ``SLUG.fullmatch(name)``.
+        return isinstance(func, cst.Attribute) and func.attr.value in ("match", "fullmatch") and is_name(0)
 
 
-def _safe_format_spec(part: cst.FormattedStringExpression) -> bool:
+def _is_escaping_name(name: str) -> bool:
+    return name in _ESCAPING_METHODS or any(part in name for part in _ESCAPING_NAME_PARTS)
+
+
+def _is_template(value: StringValue) -> bool:
+    """A constant that can be a format template: a string, or a constant of unknown type (``QUERY``)."""
+    return value.is_constant and (value.is_str or value.text is None)
+
+
+def _numeric_format_spec(part: cst.FormattedStringExpression) -> bool:
     if not part.format_spec:
         return False
     spec = "".join(p.value for p in part.format_spec if isinstance(p, cst.FormattedStringText))
     return bool(_NUMERIC_SPEC.search(spec)) and part.conversion is None
 
 
-def _formatted_string(context: FileContext, node: cst.FormattedString, depth: int) -> StringValue:
-    parts: list[cst.CSTNode] = []
-    text = []
-    for part in node.parts:
-        if isinstance(part, cst.FormattedStringText):
-            text.append(part.value)
+def _numeric_format_fields(template: str | None) -> set[str]:
+    """Fields of a ``str.format`` template with a numeric spec (``{:d}``, ``{limit:d}``)."""
+    if not template:
+        return set()
+    fields: set[str] = set()
+    position = 0
+    try:
+        parsed = list(string.Formatter().parse(template))
+    except ValueError:
+        return set()
+    for _text, field, spec, conversion in parsed:
+        if field is None:
             continue
-        if not isinstance(part, cst.FormattedStringExpression):
-            continue
-        value = analyse(context, part.expression, depth)
-        if value.is_constant:
-            text.append(value.text if value.text is not None else "?")
-        elif _safe_format_spec(part):
-            text.append("?")
-        else:
-            parts.extend(value.built.dynamic_parts if value.built else (part.expression,))
-            text.append("?")
-    if parts:
-        return built("an f-string", node, parts, "".join(text))
-    return constant("".join(text))
+        key = field.split(".", 1)[0].split("[", 1)[0]
+        if key == "":
+            key = str(position)
+            position += 1
+        if spec and _NUMERIC_SPEC.search(spec) and conversion is None:
+            fields.add(key)
+    return fields
 
 
-def _name(context: FileContext, node: cst.Name, depth: int) -> StringValue:
-    if node.value in ("True", "False", "None"):
-        return constant(node.value, is_str=False)
-    if is_constant_name(node.value):
-        return constant(None, is_str=False)
-    bindings = context.bindings(node.value)
-    if not bindings:
-        return UNKNOWN
-    return _combine([_binding_value(context, binding, depth) for binding in bindings])
+def _mentions_schema(node: cst.CSTNode) -> bool:
+    """``Model._meta.db_table``, ``User.__table__.name``: names declared by the schema."""
+    while isinstance(node, cst.Attribute):
+        if node.attr.value in _SCHEMA_ATTRIBUTES:
+            return True
+        node = node.value
+    return False
 
 
-def _binding_value(context: FileContext, binding: object, depth: int) -> StringValue:
-    kind = getattr(binding, "kind", "")
-    value = getattr(binding, "value", None)
-    if kind == "assign" and value is not None:
-        return analyse(context, value, depth)
-    if kind == "augassign":
-        statement = binding.node  # type: ignore[attr-defined]
-        if isinstance(statement, cst.AugAssign) and isinstance(statement.operator, cst.AddAssign):
-            added = analyse(context, statement.value, depth)
-            if added.is_constant:
-                return added
-            parts = list(added.built.dynamic_parts) if added.built else [statement.value]
-            how = added.built.how if added.built else "concatenation"
-            return built(how, statement, parts, "?")
-        return UNKNOWN
-    # ``for column in ("name", "email"):`` iterates over constants.
-    if (
-        kind == "loop"
-        and isinstance(value, (cst.Tuple, cst.List, cst.Set))
-        and all(analyse(context, element.value, depth).is_constant for element in value.elements)
+def _unknown_part(node: cst.CSTNode) -> StringValue:
+    """An item whose value is unknown: when joined, it is a dynamic part."""
+    return built("str.join()", node, [node], "?")
+
+
+def _target_names(target: cst.CSTNode) -> list[str]:
+    if isinstance(target, cst.Name):
+        return [target.value]
+    if isinstance(target, (cst.Tuple, cst.List)):
+        return [name for element in target.elements for name in _target_names(element.value)]
+    if isinstance(target, cst.StarredElement):
+        return _target_names(target.value)
+    return []
+
+
+# -- helpers defined in the module --------------------------------------------
+
+
+def _helper_definition(context: FileContext, func: cst.CSTNode) -> cst.FunctionDef | None:
+    """The ``def`` a call names: a module-level function, or a method of the enclosing class via ``self``."""
+    if isinstance(func, cst.Name):
+        bindings = context.bindings(func.value)
+        if bindings is not None and any(binding.kind != "def" for binding in bindings):
+            return None
+        body: object = context.module.body
+    elif (
+        isinstance(func, cst.Attribute)
+        and isinstance(func.value, cst.Name)
+        and func.value.value in ("self", "cls")
     ):
-        return constant(None)
-    return UNKNOWN
-
-
-def _attribute(context: FileContext, node: cst.Attribute, depth: int) -> StringValue:
-    if is_constant_name(node.attr.value):
-        return constant(None, is_str=False)
-    values = context.instance_attribute_values(node)
-    if values:
-        return _combine([analyse(context, value, depth) for value in values])
-    return UNKNOWN
-
-
-def _binary(context: FileContext, node: cst.BinaryOperation, depth: int) -> StringValue:
-    operator = node.operator
-    if isinstance(operator, cst.Add):
-        return _concatenate(context, node, [node.left, node.right], depth, "concatenation")
-    if isinstance(operator, cst.Modulo):
-        return _percent_format(context, node, depth)
-    left = analyse(context, node.left, depth)
-    right = analyse(context, node.right, depth)
-    if isinstance(operator, cst.Multiply):
-        # "?, " * n repeats constant text.
-        for side, other in ((left, right), (right, left)):
-            if side.is_constant and side.is_str:
-                return side if other.kind != "built" else other
-    if left.is_constant and right.is_constant:
-        return constant(None, is_str=False)
-    return _combine([left, right]) if "built" in (left.kind, right.kind) else UNKNOWN
-
-
-def _percent_format(context: FileContext, node: cst.BinaryOperation, depth: int) -> StringValue:
-    template = analyse(context, node.left, depth)
-    if template.kind == "built":
-        return template
-    if not (template.is_constant and template.is_str):
-        return UNKNOWN
-    right = node.right
-    if isinstance(right, cst.Tuple):
-        operands: list[cst.CSTNode] = [element.value for element in right.elements]
-    elif isinstance(right, cst.Dict):
-        operands = [element.value for element in right.elements if isinstance(element, cst.DictElement)]
+        enclosing = context.enclosing(cst.ClassDef)
+        if not isinstance(enclosing, cst.ClassDef):
+            return None
+        body = enclosing.body.body
     else:
-        operands = [right]
-    dynamic = [operand for operand in operands if not analyse(context, operand, depth).is_constant]
-    if not dynamic:
-        return constant(template.text)
-    conversions = set(_PERCENT_SPEC.findall(template.text or ""))
-    if conversions and conversions <= _NUMERIC_CONVERSIONS:
-        return constant(template.text)
-    return built("%-formatting", node, dynamic, template.text or "")
+        return None
+    name = func.value if isinstance(func, cst.Name) else func.attr.value
+    found = _cached(context, ("defs", id(body)), lambda: _definitions(body)).get(name, [])
+    return found[0] if len(found) == 1 else None
 
 
-def _call(context: FileContext, node: cst.Call, depth: int) -> StringValue:
-    func = node.func
-    if isinstance(func, cst.Attribute):
-        method = func.attr.value
-        if method == "format":
-            return _str_format(context, node, func, depth)
-        if method == "join" and len(node.args) == 1:
-            return _str_join(context, node, func, depth)
-        if method in _STRING_METHODS:
-            receiver = analyse(context, func.value, depth)
-            if receiver.kind == "built":
-                return receiver
-            if receiver.is_constant and receiver.is_str:
-                args_constant = all(analyse(context, a.value, depth).is_constant for a in node.args)
-                return constant(None) if args_constant else UNKNOWN
-            return UNKNOWN
-    qualified = context.qualified_name(func)
-    if qualified in _SAFE_CALLS:
-        return constant(None, is_str=False)
-    if qualified in _TEXT_PRESERVING_CALLS and node.args:
-        inner = analyse(context, node.args[0].value, depth)
-        return inner if inner.kind != "unknown" else UNKNOWN
-    return UNKNOWN
+def _definitions(body: object) -> dict[str, list[cst.FunctionDef]]:
+    found: dict[str, list[cst.FunctionDef]] = {}
+    for statement in body:  # type: ignore[attr-defined]
+        if isinstance(statement, cst.FunctionDef):
+            found.setdefault(statement.name.value, []).append(statement)
+    return found
 
 
-def _str_format(context: FileContext, node: cst.Call, func: cst.Attribute, depth: int) -> StringValue:
-    receiver = analyse(context, func.value, depth)
-    if receiver.kind == "built":
-        return receiver
-    if not (receiver.is_constant and receiver.is_str):
-        # ``sql.SQL("...").format(...)`` composes safely; not a str method.
-        return UNKNOWN
-    dynamic = [arg.value for arg in node.args if not analyse(context, arg.value, depth).is_constant]
-    if not dynamic:
-        return constant(None)
-    return built("str.format()", node, dynamic, receiver.text or "")
+def _return_values(function: cst.FunctionDef) -> list[cst.BaseExpression]:
+    from bek_gate.engine.walker import iter_children
+
+    values: list[cst.BaseExpression] = []
+    stack: list[cst.CSTNode] = [function.body]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, (cst.FunctionDef, cst.ClassDef, cst.Lambda)):
+            continue
+        if isinstance(node, cst.Return):
+            if node.value is None:
+                return []
+            values.append(node.value)
+        elif isinstance(node, (cst.Yield, cst.Await)):
+            return []
+        stack.extend(iter_children(node))
+    return values
 
 
-def _str_join(context: FileContext, node: cst.Call, func: cst.Attribute, depth: int) -> StringValue:
-    separator = analyse(context, func.value, depth)
-    if not (separator.is_constant and separator.is_str):
-        return UNKNOWN
-    iterable = node.args[0].value
-    if _constant_items(context, iterable, depth):
-        return constant(None)
-    return built("str.join()", node, [iterable], "?")
+def _helper_locals(function: cst.FunctionDef) -> tuple[list[tuple[str, cst.BaseExpression]], set[str]]:
+    """A helper's local variables: those assigned once at the top of its body (in order), and the others.
+
+    A list filled with ``append``/``extend`` is among the others.
+    """
+    from bek_gate.engine.walker import iter_children
+
+    counts: dict[str, int] = {}
+    stack: list[cst.CSTNode] = [function.body]
+    mutated: set[str] = set()
+    while stack:
+        node = stack.pop()
+        targets: list[cst.CSTNode] = []
+        if isinstance(node, cst.Assign):
+            targets = [target.target for target in node.targets]
+        elif isinstance(node, (cst.AugAssign, cst.AnnAssign, cst.For, cst.NamedExpr)):
+            targets = [node.target]
+        elif isinstance(node, cst.AsName):
+            targets = [node.name]
+        elif (
+            isinstance(node, cst.Call)
+            and isinstance(node.func, cst.Attribute)
+            and node.func.attr.value in _MUTATING_METHODS
+            and isinstance(node.func.value, cst.Name)
+        ):
+            mutated.add(node.func.value.value)
+        for target in targets:
+            for name in _target_names(target):
+                counts[name] = counts.get(name, 0) + 1
+        stack.extend(iter_children(node))
+    followed = []
+    for statement in function.body.body:
+        if not isinstance(statement, cst.SimpleStatementLine):
+            continue
+        for small in statement.body:
+            if (
+                isinstance(small, cst.Assign)
+                and len(small.targets) == 1
+                and isinstance(small.targets[0].target, cst.Name)
+            ):
+                name = small.targets[0].target.value
+                if counts.get(name) == 1 and name not in mutated:
+                    followed.append((name, small.value))
+    blocked = set(counts) - {name for name, _ in followed}
+    return followed, blocked
 
 
-def _constant_items(context: FileContext, node: cst.CSTNode, depth: int) -> bool:
-    """Whether every item an iterable yields is constant (``["%s"] * n``, ``("?" for _ in ids)``)."""
-    if depth > _MAX_DEPTH:
-        return False
-    if isinstance(node, (cst.List, cst.Tuple, cst.Set)):
-        return all(analyse(context, element.value, depth).is_constant for element in node.elements)
-    if isinstance(node, (cst.ListComp, cst.GeneratorExp, cst.SetComp)):
-        return analyse(context, node.elt, depth).is_constant
-    if isinstance(node, cst.BinaryOperation) and isinstance(node.operator, cst.Multiply):
-        return any(_constant_items(context, side, depth + 1) for side in (node.left, node.right))
-    if isinstance(node, cst.SimpleString):
-        return True  # iterating a string yields its characters: "?" * n
-    if isinstance(node, cst.Name):
-        values = context.assigned_values(node.value)
-        return bool(values) and all(_constant_items(context, value, depth + 1) for value in values)
-    value = analyse(context, node, depth)
-    return value.is_constant and value.is_str
+def _names_in(node: cst.CSTNode) -> set[str]:
+    from bek_gate.engine.walker import iter_children
+
+    names: set[str] = set()
+    stack = [node]
+    while stack:
+        current = stack.pop()
+        if isinstance(current, cst.Name):
+            names.add(current.value)
+        stack.extend(iter_children(current))
+    return names
 
 
-def _lookup(context: FileContext, node: cst.Subscript, depth: int) -> StringValue:
-    """``ALLOWED_COLUMNS[key]``: a lookup in a constant mapping yields a constant."""
-    container = node.value
-    values: list[cst.CSTNode] | None = None
-    if isinstance(container, cst.Name):
-        if is_constant_name(container.value):
-            return constant(None)
-        values = context.assigned_values(container.value)
-    if isinstance(container, (cst.Dict, cst.List, cst.Tuple)):
-        values = [container]
-    if not values:
-        return UNKNOWN
-    for value in values:
-        if isinstance(value, cst.Dict):
-            items = [e.value for e in value.elements if isinstance(e, cst.DictElement)]
-            if len(items) != len(value.elements):
-                return UNKNOWN
-        elif isinstance(value, (cst.List, cst.Tuple)):
-            items = [e.value for e in value.elements]
-        else:
-            return UNKNOWN
-        if not all(analyse(context, item, depth).is_constant for item in items):
-            return UNKNOWN
-    return constant(None)
+def _bind_arguments(call: cst.Call, positional: list[cst.Param]) -> dict[str, cst.BaseExpression]:
+    bound: dict[str, cst.BaseExpression] = {}
+    index = 0
+    for arg in call.args:
+        if arg.star:
+            continue
+        if arg.keyword is not None:
+            bound[arg.keyword.value] = arg.value
+        elif index < len(positional):
+            bound[positional[index].name.value] = arg.value
+            index += 1
+    return bound
+
+
+# -- list mutations ----------------------------------------------------------
+
+_MUTATING_METHODS = frozenset({"append", "extend", "insert"})
+# Facts computed once per block or function of the module being checked (one module at a time).
+_module_cache: dict[str, object] = {"module": None, "facts": {}}
+
+
+def _cached(context: FileContext, key: tuple[str, int], compute: Callable[[], _T]) -> _T:
+    if _module_cache["module"] is not context.module:
+        _module_cache["module"] = context.module
+        _module_cache["facts"] = {}
+    facts: dict[tuple[str, int], object] = _module_cache["facts"]  # type: ignore[assignment]
+    if key not in facts:
+        facts[key] = compute()
+    return facts[key]  # type: ignore[return-value]
+
+
+def _guard_candidates(
+    context: FileContext, block: cst.CSTNode
+) -> tuple[dict[int, int], list[tuple[int, cst.CSTNode]]]:
+    """A block's statement positions, and the statements shaped like a guard (``if``, ``assert``)."""
+
+    def compute() -> tuple[dict[int, int], list[tuple[int, cst.CSTNode]]]:
+        statements = getattr(block, "body", ())
+        positions = {id(statement): position for position, statement in enumerate(statements)}
+        candidates = [
+            (position, statement)
+            for position, statement in enumerate(statements)
+            if isinstance(statement, cst.If)
+            or (
+                isinstance(statement, cst.SimpleStatementLine)
+                and any(isinstance(small, cst.Assert) for small in statement.body)
+            )
+        ]
+        return positions, candidates
+
+    return _cached(context, ("guards", id(block)), compute)
+
+
+def _mutations(context: FileContext, name: str) -> list[cst.Call]:
+    """``name.append(...)``/``extend``/``insert`` calls in the function (or module) where the use is."""
+    scope_node: cst.CSTNode = context.enclosing_function() or context.module
+    calls = _cached(context, ("mutations", id(scope_node)), lambda: _collect_mutations(scope_node))
+    return calls.get(name, [])
+
+
+def _collect_mutations(scope_node: cst.CSTNode) -> dict[str, list[cst.Call]]:
+    # Imported here: the walker imports the engine, which imports this module.
+    from bek_gate.engine.walker import iter_children
+
+    found: dict[str, list[cst.Call]] = {}
+    stack = [scope_node]
+    while stack:
+        node = stack.pop()
+        if (
+            isinstance(node, cst.Call)
+            and isinstance(node.func, cst.Attribute)
+            and node.func.attr.value in _MUTATING_METHODS
+            and isinstance(node.func.value, cst.Name)
+        ):
+            found.setdefault(node.func.value.value, []).append(node)
+        stack.extend(iter_children(node))
+    return found

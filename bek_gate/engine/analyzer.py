@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -19,6 +20,9 @@ from bek_gate.rules.loader import LoadedRule, RuleSet, load_rule_dirs
 from bek_gate.suppressions import MARKER, FileSuppressions, find_suppressions
 
 _SNIPPET_LINES = 10
+# The line ends the tokenizer (and so libcst's positions) counts; str.splitlines()
+# also splits on form feeds, \x1c-\x1e, \x85 and U+2028/9, which shifts snippets.
+_LINE_BREAK = re.compile(r"\r\n|\r|\n")
 
 
 @dataclass(frozen=True)
@@ -106,7 +110,7 @@ class Analyzer:
         if not context.reports and not any(fact.node is not None for fact in context.facts):
             result.facts = [Fact(f.rule_id, f.kind, f.data, relpath).to_dict() for f in context.facts]
             return result
-        lines = text.splitlines()
+        lines = _LINE_BREAK.split(text)
         positions = resolve_positions(module)
         findings = []
         for report in context.reports:
@@ -146,7 +150,7 @@ class Analyzer:
         failure: parsing.ParseFailure,
         suppressions: FileSuppressions | None,
     ) -> FileResult:
-        lines = text.splitlines() if text is not None else []
+        lines = _LINE_BREAK.split(text) if text is not None else []
         location = Location(failure.line, failure.column, failure.line, failure.column)
         finding = Finding(
             rule_id=PARSE_ERROR,

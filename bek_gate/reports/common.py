@@ -1,0 +1,226 @@
+"""What every report shares: severity mappings, the verdict sentence, item reasons, safe text.
+
+Reports only read a ``GateResult``; nothing here decides anything the verdict
+has not already decided.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from pathlib import Path
+
+from bek_gate.checklists import ChecklistItem
+from bek_gate.findings import PARSE_ERROR, SEVERITIES, SEVERITY_RANK, Finding, Notice
+from bek_gate.rules.loader import LoadedRule
+from bek_gate.verdict import GateResult, ItemOutcome, gates
+
+TOOL_NAME = "bek"
+INFORMATION_URI = "https://pypi.org/project/bek-gate/"
+INTERNAL_ERROR = "internal-error"
+
+# GitHub code scanning reads these; SARIF and the annotations use the same mapping.
+LEVEL_BY_SEVERITY = {"critical": "error", "high": "error", "medium": "warning", "low": "note"}
+SECURITY_SEVERITY = {"critical": "9.5", "high": "8.0", "medium": "5.5", "low": "3.0"}
+
+# The order tables show item statuses in.
+DISPLAY_ORDER = ("passed", "failed", "warning", "error", "not-automated", "manual", "disabled")
+STATUS_LABELS = {
+    "passed": "passed",
+    "failed": "failed",
+    "warning": "warning",
+    "error": "rule crashed",
+    "not-automated": "not automated yet",
+    "manual": "manual",
+    "disabled": "disabled",
+}
+
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+_NAMED_ESCAPES = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
+
+
+def safe_text(text: str) -> str:
+    """Text that can be encoded as UTF-8: undecodable file-name bytes become U+FFFD."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return text.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+    return text
+
+
+def one_line(text: str) -> str:
+    """``text`` on one line: control characters (newlines, ESC...) shown as escapes.
+
+    Messages and paths come from scanned code; printed raw they could break the
+    report's layout or send escape sequences to the terminal.
+    """
+    return _CONTROL.sub(_escape_control, safe_text(text))
+
+
+def _escape_control(match: re.Match[str]) -> str:
+    char = match.group(0)
+    if char in _NAMED_ESCAPES:
+        return _NAMED_ESCAPES[char]
+    return f"\\x{ord(char):02x}" if ord(char) < 0x100 else f"\\u{ord(char):04x}"
+
+
+def plural(count: int, word: str, many: str | None = None) -> str:
+    return f"{count} {word if count == 1 else (many or word + 's')}"
+
+
+def severity_order(finding: Finding) -> tuple[object, ...]:
+    """Worst first, then by place."""
+    return (-SEVERITY_RANK.get(finding.severity, 0), *finding.sort_key())
+
+
+def active(result: GateResult) -> list[Finding]:
+    return [finding for finding in result.findings if not finding.suppressed]
+
+
+def is_gating(result: GateResult, finding: Finding) -> bool:
+    return gates(finding, result.verdict.fail_on)
+
+
+def in_baseline(finding: Finding) -> bool:
+    return finding.baseline_state != "new"
+
+
+def parse_errors(result: GateResult) -> list[Finding]:
+    """Unsuppressed ``parse-error`` findings: files no rule checked."""
+    return [finding for finding in active(result) if finding.rule_id == PARSE_ERROR]
+
+
+def internal_errors(result: GateResult) -> list[Notice]:
+    return [notice for notice in result.notices if notice.kind == INTERNAL_ERROR]
+
+
+def other_notices(result: GateResult) -> list[Notice]:
+    return [notice for notice in result.notices if notice.kind != INTERNAL_ERROR]
+
+
+def notice_location(notice: Notice) -> str:
+    if notice.path is None:
+        return ""
+    return f"{notice.path}:{notice.line}" if notice.line else notice.path
+
+
+def items_by_finding(result: GateResult) -> dict[Finding, list[ItemOutcome]]:
+    """Every unsuppressed finding of a selected item, with the items it belongs to, in report order."""
+    owners: dict[Finding, list[ItemOutcome]] = {}
+    for checklist in result.checklists:
+        for outcome in checklist.items:
+            for finding in outcome.findings:
+                owners.setdefault(finding, []).append(outcome)
+    return owners
+
+
+def unlinked_findings(result: GateResult) -> list[Finding]:
+    """Unsuppressed findings that no selected item shows and that are not parse errors."""
+    owned = items_by_finding(result)
+    return [finding for finding in active(result) if finding not in owned and finding.rule_id != PARSE_ERROR]
+
+
+def manual_state(result: GateResult, item: ChecklistItem) -> str:
+    """The attestation state of a manual item.
+
+    The gate may put ``{item id: state}`` under ``extras["attestations"]``
+    (e.g. "attested by ana on 2025-01-10", "attestation expired"); without it
+    the item is simply not attested.
+    """
+    attestations = result.extras.get("attestations")
+    if isinstance(attestations, dict):
+        state = attestations.get(item.id)
+        if isinstance(state, str) and state.strip():
+            return one_line(state.strip())
+    return "not attested"
+
+
+def item_reason(result: GateResult, outcome: ItemOutcome) -> str:
+    """Why an item without findings is not simply passed: one short sentence."""
+    if outcome.item.manual:
+        return f"manual check: {manual_state(result, outcome.item)}"
+    if outcome.status == "not-automated":
+        missing = ", ".join(outcome.missing_rules) or "its rules"
+        return f"not automated yet (rule not implemented: {missing})"
+    if outcome.status == "error":
+        return "a rule of this item crashed (see the internal errors), so it was not fully checked"
+    if outcome.status == "disabled":
+        return f"disabled in configuration (rules: {', '.join(outcome.item.rules)})"
+    return STATUS_LABELS.get(outcome.status, outcome.status)
+
+
+def security_rule_ids(result: GateResult) -> set[str]:
+    """Rules that a security checklist among the selected ones names."""
+    ids: set[str] = set()
+    for checklist in result.checklists:
+        scope = checklist.checklist.scope.lower()
+        if checklist.checklist.id == "checklist-security-review" or scope in ("security", "sec"):
+            ids.update(checklist.checklist.rule_ids())
+    return ids
+
+
+def rule_tags(loaded: LoadedRule, security: bool) -> list[str]:
+    """``security`` and the CWE first (GitHub shows only the first 10 tags), then the rule's own."""
+    tags: list[str] = []
+    if security or loaded.cls.cwe is not None or "security" in loaded.cls.tags:
+        tags.append("security")
+    if loaded.cls.cwe is not None:
+        tags.append(f"external/cwe/cwe-{loaded.cls.cwe}")
+    tags += [tag for tag in loaded.cls.tags if tag not in tags]
+    return tags
+
+
+def effective_severity(result: GateResult, rule_id: str, default: str = "medium") -> str:
+    severity = result.severities.get(rule_id)
+    if severity in SEVERITIES:
+        return severity
+    loaded = result.rule(rule_id)
+    return loaded.cls.severity if loaded is not None else default
+
+
+def severity_counts(result: GateResult) -> str:
+    counts = result.verdict.counts
+    return ", ".join(f"{counts.get(severity, 0)} {severity}" for severity in SEVERITIES)
+
+
+def verdict_headline(result: GateResult) -> str:
+    """PASSED / FAILED / ERROR and why, in one sentence."""
+    verdict = result.verdict
+    if not verdict.passed:
+        return (
+            f"FAILED: {plural(len(verdict.gating), 'new finding')} at or above {verdict.fail_on} (--fail-on)"
+        )
+    if verdict.internal_errors:
+        return (
+            f"ERROR: no new finding at or above {verdict.fail_on}, "
+            f"but {plural(verdict.internal_errors, 'rule crash', 'rule crashes')} (internal error, exit 3)"
+        )
+    return f"PASSED: no new finding at or above {verdict.fail_on} (--fail-on)"
+
+
+def verdict_details(result: GateResult) -> str:
+    """Counts by severity, then what did not count, then how much was checked."""
+    verdict = result.verdict
+    parts = [f"findings: {severity_counts(result)}"]
+    baseline = sum(1 for finding in active(result) if in_baseline(finding))
+    if baseline:
+        parts.append(f"{baseline} in the baseline")
+    parts.append(f"{verdict.suppressed} suppressed")
+    if verdict.internal_errors:
+        parts.append(plural(verdict.internal_errors, "internal error"))
+    parts.append(f"{plural(result.files_checked, 'file')} checked")
+    return "; ".join(parts)
+
+
+def count_by(values: Iterable[str]) -> list[tuple[str, int]]:
+    """(value, count) pairs in first-seen order."""
+    counts: dict[str, int] = {}
+    for value in values:
+        counts[value] = counts.get(value, 0) + 1
+    return list(counts.items())
+
+
+def root_uri(root: Path) -> str:
+    """The root as a ``file:`` URI ending with ``/``, as SARIF's uriBaseId needs."""
+    uri = Path(root).absolute().as_uri()
+    return uri if uri.endswith("/") else uri + "/"

@@ -1,0 +1,65 @@
+"""Every format through the registry: names, determinism, no colour unless asked."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from bek_gate.reports import FORMATS, RENDERERS, render
+from bek_gate.verdict import GateResult
+from tests.reports import factory
+
+
+def test_the_six_formats_of_the_spec() -> None:
+    assert FORMATS == ("text", "json", "sarif", "junit", "github", "markdown")
+    assert set(RENDERERS) == set(FORMATS)
+
+
+def test_unknown_format_names_the_valid_ones(clean: GateResult) -> None:
+    with pytest.raises(ValueError, match="valid: text, json, sarif, junit, github, markdown"):
+        render("yaml", clean)
+
+
+@pytest.mark.parametrize("format_name", FORMATS)
+def test_same_input_same_bytes(tmp_path: Path, format_name: str) -> None:
+    # Two results built independently from the same files: equal, not identical, objects.
+    first = render(format_name, factory.rich_result(tmp_path))
+    second = render(format_name, factory.rich_result(tmp_path))
+    assert first == second
+    assert first.endswith("\n")
+
+
+@pytest.mark.parametrize("format_name", FORMATS)
+def test_duration_does_not_change_the_output(rich: GateResult, format_name: str) -> None:
+    before = render(format_name, rich)
+    rich.duration_seconds = 123.456
+    assert render(format_name, rich) == before
+
+
+@pytest.mark.parametrize("format_name", FORMATS)
+@pytest.mark.parametrize(
+    "make",
+    [
+        factory.clean_result,
+        factory.hostile_result,
+        factory.undecodable_path_result,
+        factory.crash_only_result,
+    ],
+)
+def test_every_format_renders_every_result_as_utf8_without_escape_sequences(
+    tmp_path: Path, format_name: str, make: object
+) -> None:
+    rendered = render(format_name, make(tmp_path))  # type: ignore[operator]
+    rendered.encode("utf-8")
+    assert rendered.strip()
+    assert "\x1b" not in rendered
+
+
+def test_only_the_text_report_uses_colour(rich: GateResult) -> None:
+    for format_name in FORMATS:
+        coloured = render(format_name, rich, color=True)
+        if format_name == "text":
+            assert "\x1b[" in coloured
+        else:
+            assert coloured == render(format_name, rich)
