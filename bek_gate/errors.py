@@ -30,7 +30,5 @@ def closest(word: str, choices: list[str] | tuple[str, ...], count: int = 3) -> 
 
 def did_you_mean(word: str, choices: list[str] | tuple[str, ...]) -> str:
     """A " (did you mean 'x'?)" suffix, or an empty string when nothing is close."""
-    matches = closest(word, choices)
-    if not matches:
-        return ""
-    return " (did you mean " + " or ".join(f"'{m}'" for m in matches) + "?)"
+    matches = closest(word, choices, count=1)
+    return f" (did you mean '{matches[0]}'?)" if matches else ""
