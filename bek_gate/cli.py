@@ -88,7 +88,7 @@ def cli() -> None:
 @click.option("--no-cache", is_flag=True, help="Ignore and do not update the result cache.")
 @click.option("--color", type=click.Choice(["auto", "always", "never"]), default="auto", show_default=True)
 @click.option("-v", "--verbose", is_flag=True, help="Show progress and every notice.")
-@click.option("-q", "--quiet", is_flag=True, help="Show no notices (internal errors are always shown).")
+@click.option("-q", "--quiet", is_flag=True, help="Print no notices on stderr (internal errors are always printed).")
 def gate(
     paths: tuple[str, ...],
     checklist_ids: tuple[str, ...],
@@ -124,7 +124,8 @@ def gate(
         progress=_progress_printer() if show_progress else None,
     )
     result = run_gate(options)
-    _print_notices(result.notices, verbose=verbose, quiet=quiet)
+    if output_format != "text":  # the text report lists the notices itself
+        _print_notices(result.notices, verbose=verbose, quiet=quiet)
     for file_format, destination in (
         ("json", json_output),
         ("sarif", sarif_output),

@@ -132,6 +132,19 @@ def _git_files(directory: Path) -> list[Path] | None:
     return [directory / name for name in dict.fromkeys(names) if name]
 
 
+def _git_ignored(directory: Path) -> bool:
+    try:
+        completed = subprocess.run(
+            ["git", "-C", str(directory), "check-ignore", "-q", "."],
+            capture_output=True,
+            timeout=30,
+            check=False,
+        )
+    except (OSError, subprocess.SubprocessError):
+        return False
+    return completed.returncode == 0
+
+
 def _walk_files(directory: Path, notices: list[Notice], root: Path) -> list[Path]:
     found: list[Path] = []
 
@@ -178,7 +191,9 @@ def discover(
         if not os.path.lexists(target):
             raise BekError(f"{target}: no such file or directory")
         if target.is_dir():
-            listed = _git_files(target) if use_git and git_toplevel(target) is not None else None
+            # A directory git ignores is still checked when it is named explicitly.
+            in_git = use_git and git_toplevel(target) is not None and not _git_ignored(target)
+            listed = _git_files(target) if in_git else None
             candidates = listed if listed is not None else _walk_files(target, result.notices, root)
             explicit = False
         else:

@@ -101,7 +101,8 @@ class Notice:
 
     kinds: ``skipped`` (a file was not read: symlink out of the root, too big,
     unreadable), ``internal-error`` (a rule crashed), ``suppression`` (an
-    unknown rule id in a ``bek: ignore`` comment), ``timeout``.
+    unknown rule id in a ``bek: ignore`` comment, a misplaced directive),
+    ``timeout``, ``cache`` (the cache could not be written), ``no-files``.
     """
 
     kind: str

@@ -145,6 +145,9 @@ def run_gate(options: GateOptions) -> GateResult:
     jobs = options.jobs if options.jobs is not None else (config.jobs or default_jobs())
     results = analyse_files(analyzer, root, found.files, jobs or default_jobs(), cache, options.progress)
     notices = list(found.notices)
+    if not found.files:
+        shown = ", ".join(str(target) for target in targets)
+        notices.append(Notice("no-files", f"no Python files to check under {shown}"))
     if cache is not None:
         problem = cache.save()
         if problem:

@@ -116,3 +116,12 @@ def test_a_missing_path_is_a_usage_error(tmp_path: Path) -> None:
 def test_an_empty_directory_gives_no_files(tmp_path: Path) -> None:
     found = _discover(tmp_path, git=False)
     assert found.files == [] and found.notices == []
+
+
+def test_a_git_ignored_directory_named_explicitly_is_still_checked(tmp_path: Path) -> None:
+    subprocess.run(["git", "init", "-q", str(tmp_path)], check=True)
+    _touch(tmp_path / ".gitignore", "vendored/\n")
+    _touch(tmp_path / "vendored" / "lib" / "a.py")
+    _touch(tmp_path / "src" / "b.py")
+    assert _discover(tmp_path).files == ["src/b.py"]
+    assert _discover(tmp_path, tmp_path / "vendored").files == ["vendored/lib/a.py"]
