@@ -88,7 +88,9 @@ def cli() -> None:
 @click.option("--no-cache", is_flag=True, help="Ignore and do not update the result cache.")
 @click.option("--color", type=click.Choice(["auto", "always", "never"]), default="auto", show_default=True)
 @click.option("-v", "--verbose", is_flag=True, help="Show progress and every notice.")
-@click.option("-q", "--quiet", is_flag=True, help="Print no notices on stderr (internal errors are always printed).")
+@click.option(
+    "-q", "--quiet", is_flag=True, help="Print no notices on stderr (internal errors are always printed)."
+)
 def gate(
     paths: tuple[str, ...],
     checklist_ids: tuple[str, ...],
