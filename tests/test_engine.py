@@ -120,6 +120,19 @@ def test_instance_attributes_and_with_items_resolve() -> None:
     assert messages[8] == "httpx.Client().post"
 
 
+def test_awaited_values_resolve_to_what_the_call_makes() -> None:
+    findings, _ = _run(
+        """
+        import asyncpg
+        async def handler():
+            conn = await asyncpg.connect()
+            await conn.fetch("SELECT 1")
+        """,
+        CallNames,
+    )
+    assert (4, "call-names", "asyncpg.connect().fetch") in findings
+
+
 def test_conditional_rebinding_gives_no_single_name() -> None:
     findings, _ = _run(
         """

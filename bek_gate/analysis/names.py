@@ -118,6 +118,9 @@ def qualified_name(context: FileContext, node: cst.CSTNode, _depth: int = 0) -> 
     if isinstance(node, cst.Call):
         base = qualified_name(context, node.func, _depth + 1)
         return f"{base}()" if base else None
+    if isinstance(node, cst.Await):
+        # ``conn = await asyncpg.connect()``: the awaited value is what the call makes.
+        return qualified_name(context, node.expression, _depth + 1)
     return None
 
 

@@ -287,7 +287,7 @@ def _generic(
     sql = _argument(call, 0, _SQL_KEYWORDS)
     if sql is None or isinstance(sql, (cst.Lambda, cst.Integer, cst.Float)):
         return None
-    origin = _origin(context, func.value)
+    origin = context.qualified_name(func.value)
     root = origin.split(".", 1)[0] if origin else None
     if root in _OTHER_MODULES:
         return None
@@ -344,33 +344,6 @@ def _sql_strings(context: FileContext, node: cst.BaseExpression, depth: int = 0)
         found = [item for value in values for item in _sql_strings(context, value, depth + 1)]  # type: ignore[arg-type]
         return found or [node]
     return [node]
-
-
-def _origin(context: FileContext, node: cst.CSTNode, depth: int = 0) -> str | None:
-    """What a receiver was made from, looking through ``await`` and earlier assignments.
-
-    ``conn`` after ``conn = await asyncpg.connect(...)`` is ``asyncpg.connect()``;
-    ``self.conn`` after ``self.conn = sqlite3.connect(path)`` is ``sqlite3.connect()``.
-    """
-    if depth > 6:
-        return None
-    if isinstance(node, cst.Await):
-        return _origin(context, node.expression, depth + 1)
-    values: list[cst.CSTNode] | None = None
-    if isinstance(node, cst.Name):
-        values = context.assigned_values(node.value)
-    elif isinstance(node, cst.Attribute):
-        values = context.instance_attribute_values(node)
-        if values is None:
-            base = _origin(context, node.value, depth + 1)
-            return f"{base}.{node.attr.value}" if base else None
-    elif isinstance(node, cst.Call):
-        base = _origin(context, node.func, depth + 1)
-        return f"{base}()" if base else None
-    if values:
-        origins = {_origin(context, value, depth + 1) for value in values}
-        return origins.pop() if len(origins) == 1 else None
-    return context.qualified_name(node)
 
 
 def _display_name(context: FileContext, func: cst.BaseExpression) -> str:

@@ -1072,18 +1072,11 @@ def _bind_arguments(call: cst.Call, positional: list[cst.Param]) -> dict[str, cs
 # -- list mutations ----------------------------------------------------------
 
 _MUTATING_METHODS = frozenset({"append", "extend", "insert"})
-# Facts computed once per block or function of the module being checked (one module at a time).
-_module_cache: dict[str, object] = {"module": None, "facts": {}}
 
 
 def _cached(context: FileContext, key: tuple[str, int], compute: Callable[[], _T]) -> _T:
-    if _module_cache["module"] is not context.module:
-        _module_cache["module"] = context.module
-        _module_cache["facts"] = {}
-    facts: dict[tuple[str, int], object] = _module_cache["facts"]  # type: ignore[assignment]
-    if key not in facts:
-        facts[key] = compute()
-    return facts[key]  # type: ignore[return-value]
+    """Facts computed once per block or function of the file being checked."""
+    return context.cached(("strings", *key), compute)
 
 
 def _guard_candidates(

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 import libcst as cst
 
 from bek_gate.analysis import names, strings
 from bek_gate.analysis.scopes import Binding, Scope, reaching
 
+T = TypeVar("T")
 BLOCK_TYPES = (cst.Module, cst.IndentedBlock, cst.SimpleStatementSuite)
 
 
@@ -51,6 +53,7 @@ class FileContext:
         self.scope = Scope("module", module, None)
         self.reports: list[Report] = []
         self.facts: list[RawFact] = []
+        self._cache: dict[tuple[object, ...], Any] = {}
 
     # -- reporting -----------------------------------------------------------
 
@@ -67,6 +70,12 @@ class FileContext:
             if isinstance(ancestor, (cst.SimpleStatementLine, cst.BaseCompoundStatement)):
                 return ancestor
         return None
+
+    def cached(self, key: tuple[object, ...], compute: Callable[[], T]) -> T:
+        """``compute()`` once per file for ``key`` (analyses keep per-block facts here)."""
+        if key not in self._cache:
+            self._cache[key] = compute()
+        return self._cache[key]  # type: ignore[no-any-return]
 
     # -- structure -----------------------------------------------------------
 
