@@ -14,8 +14,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-import yaml
-
+from bek_gate.datafiles import load_yaml
 from bek_gate.errors import ConfigError, did_you_mean
 from bek_gate.resources import schema_path
 from bek_gate.validation import first_error
@@ -69,15 +68,7 @@ def _schema() -> dict[str, Any]:
 
 def load_checklist_file(path: Path) -> Checklist:
     """Parse and validate one checklist file; errors name the file and the field."""
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except yaml.YAMLError as error:
-        mark = getattr(error, "problem_mark", None)
-        where = f" (line {mark.line + 1})" if mark is not None else ""
-        problem = getattr(error, "problem", None) or str(error).splitlines()[0]
-        raise ConfigError(f"{path}: invalid YAML{where}: {problem}") from None
-    except (OSError, UnicodeDecodeError) as error:
-        raise ConfigError(f"{path}: cannot be read: {error}") from None
+    data = load_yaml(path)
     problem = first_error(data, _schema())
     if problem is not None:
         raise ConfigError(f"{path}: {problem}")

@@ -10,6 +10,7 @@ an oversized file) are skipped with a notice, never silently.
 
 from __future__ import annotations
 
+import errno
 import fnmatch
 import os
 import shutil
@@ -75,6 +76,7 @@ class Excluder:
         self.bases = list(dict.fromkeys([Path(os.path.abspath(base)), base.resolve()]))
         self.component_patterns = [p.rstrip("/") for p in patterns if "/" not in p.rstrip("/")]
         self.path_patterns = [p.strip("/") for p in patterns if "/" in p.rstrip("/")]
+        self.active = bool(patterns)
 
     def excluded(self, path: Path) -> bool:
         """``path`` as listed (a symlink is judged by its own name, not its target)."""
@@ -116,7 +118,7 @@ def git_toplevel(directory: Path) -> Path | None:
     return Path(completed.stdout.strip()).resolve()
 
 
-def _git_files(directory: Path) -> list[Path] | None:
+def _git_files(directory: Path) -> list[str] | None:
     try:
         completed = subprocess.run(
             ["git", "-C", str(directory), "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
@@ -129,7 +131,7 @@ def _git_files(directory: Path) -> list[Path] | None:
     if completed.returncode != 0:
         return None
     names = completed.stdout.decode("utf-8", "surrogateescape").split("\0")
-    return [directory / name for name in dict.fromkeys(names) if name]
+    return [os.path.join(directory, name) for name in dict.fromkeys(names) if name]
 
 
 def _git_ignored(directory: Path) -> bool:
@@ -145,11 +147,11 @@ def _git_ignored(directory: Path) -> bool:
     return completed.returncode == 0
 
 
-def _walk_files(directory: Path, notices: list[Notice], root: Path) -> list[Path]:
-    found: list[Path] = []
+def _walk_files(directory: Path, notices: list[Notice], root: Path) -> list[str]:
+    found: list[str] = []
 
     def on_error(error: OSError) -> None:
-        where = _display(Path(error.filename) if error.filename else directory, root)
+        where = _display(os.path.abspath(error.filename or directory), str(root))
         notices.append(Notice("skipped", f"directory could not be read: {error.strerror or error}", where))
 
     for current, directories, files in os.walk(directory, onerror=on_error, followlinks=False):
@@ -161,19 +163,19 @@ def _walk_files(directory: Path, notices: list[Notice], root: Path) -> list[Path
             and not name.endswith(".egg-info")
             and not (current_path / name / "pyvenv.cfg").exists()
         )
-        found.extend(current_path / name for name in sorted(files))
+        found.extend(os.path.join(current, name) for name in sorted(files))
     return found
 
 
-def _display(path: Path, root: Path) -> str:
-    try:
-        return path.relative_to(root).as_posix()
-    except ValueError:
-        return path.as_posix()
+def _display(path: str, root: str) -> str:
+    """``path`` relative to ``root`` in POSIX form, or absolute when it lies outside."""
+    if path.startswith(root + os.sep):
+        path = path[len(root) + 1 :]
+    return path.replace(os.sep, "/")
 
 
-def _default_excluded(relative: PurePosixPath) -> bool:
-    return any(part in DEFAULT_EXCLUDES or part.endswith(".egg-info") for part in relative.parts[:-1])
+def _default_excluded(shown: str) -> bool:
+    return any(part in DEFAULT_EXCLUDES or part.endswith(".egg-info") for part in shown.split("/")[:-1])
 
 
 def discover(
@@ -186,7 +188,8 @@ def discover(
     """The files to check under ``targets`` (files or directories), relative to ``root``."""
     root = root.resolve()
     result = Discovery(root)
-    chosen: dict[Path, str] = {}  # real path -> relative path shown in reports
+    root_text = str(root)
+    chosen: dict[str, str] = {}  # real path -> relative path shown in reports
     for target in targets:
         if not os.path.lexists(target):
             raise BekError(f"{target}: no such file or directory")
@@ -197,56 +200,54 @@ def discover(
             candidates = listed if listed is not None else _walk_files(target, result.notices, root)
             explicit = False
         else:
-            candidates = [target]
+            candidates = [str(target)]
             explicit = True
         for candidate in candidates:
-            _consider(candidate, explicit, root, excluder, max_file_size, chosen, result)
+            _consider(candidate, explicit, root_text, excluder, max_file_size, chosen, result)
     result.files = sorted(set(chosen.values()))
     result.notices.sort(key=Notice.sort_key)
     return result
 
 
 def _consider(
-    path: Path,
+    path: str,
     explicit: bool,
-    root: Path,
+    root: str,
     excluder: Excluder,
     max_file_size: int,
-    chosen: dict[Path, str],
+    chosen: dict[str, str],
     result: Discovery,
 ) -> None:
-    absolute = Path(os.path.abspath(path))
+    # Runs for every file of the tree: plain strings and one lstat, no pathlib.
+    if not explicit and not path.endswith(PYTHON_SUFFIXES):
+        return
+    absolute = os.path.abspath(path)
     shown = _display(absolute, root)
-    if not explicit and not path.name.endswith(PYTHON_SUFFIXES):
+    if not explicit and _default_excluded(shown):
         return
-    relative = PurePosixPath(shown)
-    if _default_excluded(relative) and not explicit:
-        return
-    if excluder.excluded(absolute):
+    if excluder.active and excluder.excluded(Path(absolute)):
         if explicit:
             result.notices.append(Notice("skipped", "excluded by the configuration", shown))
         return
     try:
-        real = absolute.resolve(strict=True)
-    except (OSError, RuntimeError) as error:
-        reason = (
-            "symlink loop"
-            if isinstance(error, RuntimeError) or getattr(error, "errno", 0) == 40
-            else "broken symlink"
-        )
-        if absolute.is_symlink() or os.path.lexists(absolute):
-            result.notices.append(Notice("skipped", reason, shown))
-        return
-    if real != absolute and not _inside(real, root):
-        result.notices.append(
-            Notice("skipped", "symlink points outside the scanned root; not followed", shown)
-        )
-        return
-    try:
-        info = real.stat()
+        info = os.lstat(absolute)
     except OSError as error:
         result.notices.append(Notice("skipped", f"could not be read: {error.strerror or error}", shown))
         return
+    real = absolute
+    if stat.S_ISLNK(info.st_mode):
+        try:
+            real = os.path.realpath(absolute, strict=True)
+            info = os.stat(real)
+        except OSError as error:
+            reason = "symlink loop" if error.errno == errno.ELOOP else "broken symlink"
+            result.notices.append(Notice("skipped", reason, shown))
+            return
+        if not (real + os.sep).startswith(root + os.sep):
+            result.notices.append(
+                Notice("skipped", "symlink points outside the scanned root; not followed", shown)
+            )
+            return
     if not stat.S_ISREG(info.st_mode):
         result.notices.append(Notice("skipped", "not a regular file (a FIFO, socket or device)", shown))
         return
@@ -258,13 +259,5 @@ def _consider(
     if not os.access(real, os.R_OK):
         result.notices.append(Notice("skipped", "could not be read: permission denied", shown))
         return
-    # A symlink to a file that is also checked directly is checked once.
-    chosen.setdefault(real, _display(real, root) if real == absolute else shown)
-
-
-def _inside(path: Path, root: Path) -> bool:
-    try:
-        path.relative_to(root)
-    except ValueError:
-        return False
-    return True
+    # A symlink to a file that is also checked directly is checked once, under the file's own name.
+    chosen.setdefault(real, _display(real, root) if real != absolute else shown)
