@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, Any
 import libcst as cst
 
 from bek_gate.analysis import calls, names, strings
+from bek_gate.analysis.tree import iter_children
 
 if TYPE_CHECKING:
     from bek_gate.engine.context import FileContext
@@ -413,7 +414,6 @@ def _splatted_mapping_may_change(context: FileContext, call: cst.Call) -> bool:
     subscript store, mutating method, aliasing or passing of the name in the
     scope that binds it means its literal keys cannot be trusted.
     """
-    from bek_gate.engine.walker import iter_children  # the engine imports analysis, not the reverse
 
     splatted = {arg.value.value for arg in call.args if arg.star == "**" and isinstance(arg.value, cst.Name)}
     for name in splatted:
@@ -516,7 +516,6 @@ def sets_default_socket_timeout(context: FileContext) -> bool:
     """Whether the module calls ``socket.setdefaulttimeout(<not None>)`` (stdlib clients then inherit it)."""
     if "setdefaulttimeout" not in context.source:
         return False
-    from bek_gate.engine.walker import iter_children
 
     stack: list[cst.CSTNode] = [context.module]
     while stack:

@@ -32,6 +32,7 @@ from typing import TYPE_CHECKING, TypeVar
 import libcst as cst
 
 from bek_gate.analysis.scopes import Binding, reaching
+from bek_gate.analysis.tree import iter_children
 
 if TYPE_CHECKING:
     from bek_gate.engine.context import FileContext
@@ -977,7 +978,6 @@ def _definitions(body: object) -> dict[str, list[cst.FunctionDef]]:
 
 
 def _return_values(function: cst.FunctionDef) -> list[cst.BaseExpression]:
-    from bek_gate.engine.walker import iter_children
 
     values: list[cst.BaseExpression] = []
     stack: list[cst.CSTNode] = [function.body]
@@ -1000,7 +1000,6 @@ def _helper_locals(function: cst.FunctionDef) -> tuple[list[tuple[str, cst.BaseE
 
     A list filled with ``append``/``extend`` is among the others.
     """
-    from bek_gate.engine.walker import iter_children
 
     counts: dict[str, int] = {}
     stack: list[cst.CSTNode] = [function.body]
@@ -1043,7 +1042,6 @@ def _helper_locals(function: cst.FunctionDef) -> tuple[list[tuple[str, cst.BaseE
 
 
 def _names_in(node: cst.CSTNode) -> set[str]:
-    from bek_gate.engine.walker import iter_children
 
     names: set[str] = set()
     stack = [node]
@@ -1110,7 +1108,6 @@ def _mutations(context: FileContext, name: str) -> list[cst.Call]:
 
 def _collect_mutations(scope_node: cst.CSTNode) -> dict[str, list[cst.Call]]:
     # Imported here: the walker imports the engine, which imports this module.
-    from bek_gate.engine.walker import iter_children
 
     found: dict[str, list[cst.Call]] = {}
     stack = [scope_node]

@@ -9,84 +9,18 @@ records bindings (``FileContext.bindings``) as it goes.
 
 from __future__ import annotations
 
-import dataclasses
 import traceback
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import libcst as cst
 
 from bek_gate.analysis.names import import_aliases
 from bek_gate.analysis.scopes import Binding, Scope, target_names
+from bek_gate.analysis.tree import IS_NODE_TYPE, child_fields, is_node_type
 from bek_gate.engine.context import BLOCK_TYPES, FileContext
 from bek_gate.rules.base import Rule
 from bek_gate.rules.loader import LoadedRule
-
-_TRIVIA_FIELDS = frozenset(
-    {
-        "lpar",
-        "rpar",
-        "lbracket",
-        "rbracket",
-        "lbrace",
-        "rbrace",
-        "leading_lines",
-        "lines_after_decorators",
-        "header",
-        "footer",
-        "trailing_whitespace",
-        "comma",
-        "semicolon",
-        "colon",
-        "equal",
-        "dot",
-        "star",
-        "newline",
-        "indent",
-        "relative",
-        "asynchronous",
-        "encoding",
-        "default_indent",
-        "default_newline",
-        "has_trailing_newline",
-    }
-)
-# Where dataclass field order differs from source order and the order matters
-# for bindings: decorators run before the body is defined.
-_LEXICAL_ORDER: dict[type[cst.CSTNode], tuple[str, ...]] = {
-    cst.FunctionDef: ("decorators", "name", "type_parameters", "params", "returns", "body"),
-    cst.ClassDef: ("decorators", "name", "type_parameters", "bases", "keywords", "body"),
-    cst.ListComp: ("for_in", "elt"),
-    cst.SetComp: ("for_in", "elt"),
-    cst.GeneratorExp: ("for_in", "elt"),
-    cst.DictComp: ("for_in", "key", "value"),
-}
-_CHILD_FIELDS: dict[type[cst.CSTNode], tuple[str, ...]] = {}
-
-
-def child_fields(node_type: type[cst.CSTNode]) -> tuple[str, ...]:
-    """The fields of a node type that can hold meaningful child nodes, in source order."""
-    names = _CHILD_FIELDS.get(node_type)
-    if names is None:
-        names = _LEXICAL_ORDER.get(node_type) or tuple(
-            field.name
-            for field in dataclasses.fields(node_type)
-            if field.name not in _TRIVIA_FIELDS and not field.name.startswith("whitespace")
-        )
-        _CHILD_FIELDS[node_type] = names
-    return names
-
-
-def iter_children(node: cst.CSTNode) -> Iterator[cst.CSTNode]:
-    """The meaningful children of ``node``, in source order."""
-    for name in child_fields(type(node)):
-        value = getattr(node, name)
-        if isinstance(value, cst.CSTNode):
-            yield value
-        elif isinstance(value, (tuple, list)):
-            for item in value:
-                if isinstance(item, cst.CSTNode):
-                    yield item
 
 
 @dataclass(frozen=True)
@@ -99,6 +33,22 @@ class RuleCrash:
 
 
 Handler = Callable[[cst.CSTNode], object]
+Tracker = Callable[[FileContext, cst.CSTNode], None]
+
+
+@dataclass(frozen=True)
+class _TypePlan:
+    """Everything the walk does for one node type, looked up once per node."""
+
+    visitors: tuple[tuple[str, Handler], ...]
+    leavers: tuple[tuple[str, Handler], ...]
+    on_enter: Tracker | None
+    on_leave: Tracker | None
+    fields: tuple[str, ...]
+
+    @property
+    def needs_leave(self) -> bool:
+        return bool(self.leavers) or self.on_leave is not None
 
 
 class Dispatcher:
@@ -106,74 +56,90 @@ class Dispatcher:
 
     def __init__(self, rules: list[tuple[LoadedRule, Rule]]) -> None:
         self._rules = rules
-        self._visit_cache: dict[type[cst.CSTNode], list[tuple[str, Handler]]] = {}
-        self._leave_cache: dict[type[cst.CSTNode], list[tuple[str, Handler]]] = {}
+        self._plans: dict[type[cst.CSTNode], _TypePlan] = {}
         self.disabled: set[str] = set()
 
-    def _handlers(self, node_type: type[cst.CSTNode], leaving: bool) -> list[tuple[str, Handler]]:
-        cache = self._leave_cache if leaving else self._visit_cache
-        handlers = cache.get(node_type)
-        if handlers is None:
-            handlers = []
-            for loaded, instance in self._rules:
-                if loaded.id in self.disabled:
-                    continue
-                table = loaded.leaves if leaving else loaded.visits
-                for registered_type, method in table.items():
-                    # A rule may ask for an abstract type (BaseCompoundStatement).
-                    if issubclass(node_type, registered_type):
-                        handlers.append((loaded.id, getattr(instance, method)))
-            cache[node_type] = handlers
-        return handlers
+    def plan(self, node_type: type[cst.CSTNode]) -> _TypePlan:
+        plan = self._plans.get(node_type)
+        if plan is None:
+            plan = self._plans[node_type] = _TypePlan(
+                visitors=self._handlers(node_type, leaving=False),
+                leavers=self._handlers(node_type, leaving=True),
+                on_enter=_ON_ENTER.get(node_type),
+                on_leave=_ON_LEAVE.get(node_type),
+                fields=child_fields(node_type),
+            )
+        return plan
 
-    def visitors(self, node_type: type[cst.CSTNode]) -> list[tuple[str, Handler]]:
-        return self._handlers(node_type, leaving=False)
-
-    def leavers(self, node_type: type[cst.CSTNode]) -> list[tuple[str, Handler]]:
-        return self._handlers(node_type, leaving=True)
+    def _handlers(self, node_type: type[cst.CSTNode], leaving: bool) -> tuple[tuple[str, Handler], ...]:
+        handlers = []
+        for loaded, instance in self._rules:
+            if loaded.id in self.disabled:
+                continue
+            table = loaded.leaves if leaving else loaded.visits
+            for registered_type, method in table.items():
+                # A rule may ask for an abstract type (BaseCompoundStatement).
+                if issubclass(node_type, registered_type):
+                    handlers.append((loaded.id, getattr(instance, method)))
+        return tuple(handlers)
 
     def disable(self, rule_id: str) -> None:
         self.disabled.add(rule_id)
-        self._visit_cache.clear()
-        self._leave_cache.clear()
+        self._plans.clear()
 
 
 def walk(context: FileContext, dispatcher: Dispatcher) -> list[RuleCrash]:
-    """Walk ``context.module`` once, calling the rules' handlers; return the crashes."""
+    """Walk ``context.module`` once, calling the rules' handlers; return the crashes.
+
+    The stack holds (node, depth); a leave marker (node, -depth - 1) is pushed
+    only for node types that have leave handlers or trackers. The ancestor
+    list is cut back to each node's depth, so it needs no leave marker.
+    """
     crashes: list[RuleCrash] = []
     ancestors = context.ancestors
-    stack: list[tuple[cst.CSTNode, bool]] = [(context.module, False)]
+    is_node = IS_NODE_TYPE
+    plan_for = dispatcher.plan
+    stack: list[tuple[cst.CSTNode, int]] = [(context.module, 0)]
     while stack:
-        node, leaving = stack.pop()
-        node_type = type(node)
-        if leaving:
-            ancestors.pop()
-            _call(dispatcher.leavers(node_type), node, dispatcher, crashes)
-            tracker = _ON_LEAVE.get(node_type)
-            if tracker is not None:
-                tracker(context, node)
+        node, depth = stack.pop()
+        if depth < 0:
+            del ancestors[-depth - 1 :]
+            plan = plan_for(type(node))
+            if plan.leavers:
+                _call(plan.leavers, node, dispatcher, crashes)
+            if plan.on_leave is not None:
+                plan.on_leave(context, node)
             continue
-        tracker = _ON_ENTER.get(node_type)
-        if tracker is not None:
-            tracker(context, node)
-        _call(dispatcher.visitors(node_type), node, dispatcher, crashes)
+        del ancestors[depth:]
+        plan = plan_for(type(node))
+        if plan.on_enter is not None:
+            plan.on_enter(context, node)
+        if plan.visitors:
+            _call(plan.visitors, node, dispatcher, crashes)
+        if plan.needs_leave:
+            stack.append((node, -depth - 1))
         ancestors.append(node)
-        stack.append((node, True))
-        children = list(iter_children(node))
-        children.reverse()
-        stack.extend((child, False) for child in children)
+        children: list[cst.CSTNode] = []
+        for name in plan.fields:
+            value = getattr(node, name)
+            value_type = type(value)
+            if value_type is tuple or value_type is list:
+                children.extend(item for item in value if is_node_type(is_node, type(item)))
+            elif is_node_type(is_node, value_type):
+                children.append(value)
+        child_depth = depth + 1
+        for child in reversed(children):
+            stack.append((child, child_depth))
     return crashes
 
 
 def _call(
-    handlers: list[tuple[str, Handler]],
+    handlers: tuple[tuple[str, Handler], ...],
     node: cst.CSTNode,
     dispatcher: Dispatcher,
     crashes: list[RuleCrash],
 ) -> None:
     for rule_id, handler in handlers:
-        if rule_id in dispatcher.disabled:
-            continue
         try:
             handler(node)
         except Exception as error:  # a broken rule must not stop the others
