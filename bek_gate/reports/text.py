@@ -19,7 +19,7 @@ from bek_gate.reports import common
 from bek_gate.verdict import ChecklistOutcome, GateResult, ItemOutcome
 
 CONTEXT_LINES = 2
-MAX_REGION_LINES = 4
+MAX_REGION_LINES = 3
 MAX_NOTICES_PER_KIND = 20
 WIDTH = 100
 
@@ -62,6 +62,7 @@ class _TextReport:
         self.style = style
         self.owners = common.items_by_finding(result)
         self.shown: dict[Finding, str] = {}  # finding -> id of the item it was printed under
+        self.explained: set[str] = set()  # rules whose fix and pattern were printed once already
         self._sources: dict[str, list[str] | None] = {}
 
     def lines(self) -> list[str]:
@@ -178,10 +179,13 @@ class _TextReport:
         rule = style(finding.rule_id, _SEVERITY_COLOUR.get(finding.severity, "yellow"))
         out = [f"    {where} {rule} {common.one_line(finding.message)}"]
         out += self._frame(finding)
-        if finding.fix:
-            out.append(f"      fix: {common.one_line(finding.fix)}")
-        if finding.pattern:
-            out.append(f"      see: bek show {finding.pattern}")
+        if finding.rule_id not in self.explained:
+            # The fix and the pattern are the rule's: print them with its first finding only.
+            self.explained.add(finding.rule_id)
+            if finding.fix:
+                out.append(f"      fix: {common.one_line(finding.fix)}")
+            if finding.pattern:
+                out.append(f"      see: bek show {finding.pattern}")
         facts = [f"severity {finding.severity}"]
         if finding.cwe is not None:
             facts.append(f"CWE-{finding.cwe}")

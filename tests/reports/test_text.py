@@ -193,8 +193,8 @@ def test_long_regions_are_capped(tmp_path: Path) -> None:
     lines = _lines(factory.build(tmp_path, [finding.with_(checklist_items=("sec-02",))]))
     start = _index(lines, "long.py:5:1")
     shown = [line for line in lines[start:] if re.match(r"^    [> ] +\d+ \|", line)]
-    assert [line.split("|")[0].split()[-1] for line in shown] == ["3", "4", "5", "6", "7", "8"]
-    assert any("... 6 more lines" in line for line in lines)
+    assert [line.split("|")[0].split()[-1] for line in shown] == ["3", "4", "5", "6", "7"]
+    assert any("... 7 more lines" in line for line in lines)
 
 
 def test_hostile_strings_cannot_break_lines_or_send_escape_sequences(hostile: GateResult) -> None:
@@ -238,3 +238,25 @@ def test_an_item_with_only_baseline_findings_says_so(tmp_path: Path) -> None:
     assert (
         lines[_index(lines, "! sec-01") + 1] == "    2 findings in the baseline (not shown; they do not gate)"
     )
+
+
+def test_the_fix_and_pattern_are_printed_once_per_rule(tmp_path: Path) -> None:
+    (tmp_path / "a.py").write_text("x = 1\ny = 2\n", encoding="utf-8")
+    findings = [
+        Finding(
+            rule_id="fake-timeout",
+            message=f"problem {line}",
+            path="a.py",
+            location=Location(line, 1, line, 2),
+            snippet="",
+            severity="high",
+            fix="Add a timeout.",
+            pattern="rel-timeouts",
+            fingerprint=str(line) * 32,
+            checklist_items=("sec-02",),
+        )
+        for line in (1, 2)
+    ]
+    report = "\n".join(_lines(factory.build(tmp_path, findings)))
+    assert report.count("fix: Add a timeout.") == 1
+    assert report.count("see: bek show rel-timeouts") == 1
