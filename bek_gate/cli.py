@@ -86,6 +86,30 @@ def cli() -> None:
 )
 @click.option("-j", "--jobs", type=click.IntRange(min=1), help="Worker processes [default: one per core].")
 @click.option("--no-cache", is_flag=True, help="Ignore and do not update the result cache.")
+@click.option(
+    "--baseline",
+    "baseline_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Findings recorded in this baseline (bek baseline -o FILE) do not gate; only new ones do.",
+)
+@click.option(
+    "--diff-base",
+    metavar="REF",
+    help="Only findings on lines added or changed since the merge base with REF gate (e.g. origin/main).",
+)
+@click.option(
+    "--report-unused-ignores", is_flag=True, help="List `# bek: ignore` comments that suppress nothing."
+)
+@click.option(
+    "--no-project-rules",
+    is_flag=True,
+    help="Run only per-file rules, so results do not depend on which files are passed (pre-commit).",
+)
+@click.option(
+    "--require-attestations",
+    is_flag=True,
+    help="Fail the gate when a manual item of the selected checklists is unattested or its attestation expired.",
+)
 @click.option("--color", type=click.Choice(["auto", "always", "never"]), default="auto", show_default=True)
 @click.option("-v", "--verbose", is_flag=True, help="Show progress and every notice.")
 @click.option(
@@ -103,6 +127,11 @@ def gate(
     config_path: Path | None,
     jobs: int | None,
     no_cache: bool,
+    baseline_path: Path | None,
+    diff_base: str | None,
+    report_unused_ignores: bool,
+    no_project_rules: bool,
+    require_attestations: bool,
     color: str,
     verbose: bool,
     quiet: bool,
@@ -122,6 +151,11 @@ def gate(
         config_path=config_path,
         jobs=jobs,
         use_cache=not no_cache,
+        require_attestations=require_attestations,
+        baseline=baseline_path,
+        diff_base=diff_base,
+        report_unused_ignores=report_unused_ignores,
+        project_rules=not no_project_rules,
         command_line=shlex.join(["bek", *sys.argv[1:]]),
         progress=_progress_printer() if show_progress else None,
     )
@@ -144,6 +178,54 @@ def gate(
 
 
 @cli.command()
+@click.argument("paths", nargs=-1, type=click.Path(path_type=str))
+@click.option(
+    "-c",
+    "--checklist",
+    "checklist_ids",
+    multiple=True,
+    metavar="ID",
+    help="Checklist (repeatable), or 'all'.",
+)
+@click.option(
+    "-o",
+    "--output",
+    "output",
+    required=True,
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Baseline file to write.",
+)
+@click.option("--config", "config_path", type=click.Path(dir_okay=False, path_type=Path), help="Config file.")
+@click.option("-j", "--jobs", type=click.IntRange(min=1), help="Worker processes [default: one per core].")
+@click.option("--no-cache", is_flag=True, help="Ignore and do not update the result cache.")
+def baseline(
+    paths: tuple[str, ...],
+    checklist_ids: tuple[str, ...],
+    output: Path,
+    config_path: Path | None,
+    jobs: int | None,
+    no_cache: bool,
+) -> None:
+    """Record today's findings so that `bek gate --baseline FILE` fails only on new ones."""
+    from bek_gate.baseline import baseline_document
+    from bek_gate.gate import GateOptions, run_gate
+
+    options = GateOptions(
+        paths=list(paths),
+        checklists=list(checklist_ids),
+        config_path=config_path,
+        jobs=jobs,
+        use_cache=not no_cache,
+        use_baseline=False,
+    )
+    result = run_gate(options)
+    _print_notices(result.notices, verbose=False, quiet=False)
+    _write(output, baseline_document(result.findings))
+    recorded = sum(1 for finding in result.findings if not finding.suppressed)
+    click.echo(f"bek: wrote {output} with {recorded} findings", err=True)
+
+
+@cli.command()
 @click.option("--json", "as_json", is_flag=True, help="Print the checks as JSON.")
 @click.option(
     "--config", "config_path", type=click.Path(dir_okay=False, path_type=Path), help="Config file to check."
@@ -155,6 +237,166 @@ def doctor(as_json: bool, config_path: Path | None) -> None:
     checks = run_checks(Path.cwd(), config_path)
     click.echo(render_checks(checks, as_json=as_json, color=not as_json and _use_color("auto", sys.stdout)))
     sys.exit(1 if any(check.status == "fail" for check in checks) else 0)
+
+
+def _knowledge_base(config_path: Path | None) -> Any:
+    from bek_gate.gate import load_project
+    from bek_gate.knowledge.base import KnowledgeBase
+
+    project = load_project(config_path, Path.cwd())
+    return KnowledgeBase.load(project.checklists, project.rule_set)
+
+
+_CONFIG_OPTION = click.option(
+    "--config",
+    "config_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Config file (team rules and checklists).",
+)
+
+
+@cli.command()
+@click.argument("query", nargs=-1, required=True)
+@click.option(
+    "--scope",
+    help="Only this scope: api, security (sec), database (db), reliability (rel), observability (obs), tenancy (tenant).",
+)
+@click.option("--limit", type=click.IntRange(min=1), default=10, show_default=True)
+@click.option("--json", "as_json", is_flag=True, help="Print the results as JSON.")
+@_CONFIG_OPTION
+def search(
+    query: tuple[str, ...], scope: str | None, limit: int, as_json: bool, config_path: Path | None
+) -> None:
+    """Ranked search over patterns and checklist items (typos tolerated)."""
+    import json
+
+    from bek_gate.knowledge.base import scope_name
+
+    scopes = {scope_name(scope)} if scope else None
+    kb = _knowledge_base(config_path)
+    text = " ".join(query)
+    hits = kb.index.search(text, scopes, limit)
+    if as_json:
+        results = [
+            {
+                "id": hit.document.id,
+                "kind": hit.document.kind,
+                "title": hit.document.title,
+                "scope": hit.document.scope,
+                "score": round(hit.score, 4),
+                "summary": hit.document.summary,
+            }
+            for hit in hits
+        ]
+        click.echo(
+            json.dumps(
+                {"query": text, "scope": sorted(scopes) if scopes else None, "results": results}, indent=2
+            )
+        )
+        return
+    if not hits:
+        click.echo(f"no results for '{text}'", err=True)
+        return
+    width = max(len(hit.document.id) for hit in hits)
+    for rank, hit in enumerate(hits, start=1):
+        document = hit.document
+        click.echo(
+            f"{rank:>2}. {document.id:<{width}}  {document.title}  [{document.scope}, {document.kind}]"
+        )
+        summary = document.summary if len(document.summary) <= 110 else document.summary[:107] + "..."
+        click.echo(f"    {summary}")
+    click.echo("\nbek show <id> for the whole entry", err=True)
+
+
+@cli.command()
+@click.argument("entry_id", metavar="ID")
+@click.option("--json", "as_json", is_flag=True, help="Print the entry as JSON.")
+@_CONFIG_OPTION
+def show(entry_id: str, as_json: bool, config_path: Path | None) -> None:
+    """Show a pattern, checklist, checklist item or rule (api-error-model, api.error-model, checklist-api-review, sec-01, sql-injection)."""
+    import json
+
+    from bek_gate.knowledge.render import entry_json, entry_markdown, terminal
+
+    kb = _knowledge_base(config_path)
+    entry = kb.resolve(entry_id)
+    if as_json:
+        click.echo(json.dumps(entry_json(kb, entry), indent=2))
+        return
+    markdown = entry_markdown(kb, entry)
+    click.echo(terminal(markdown) if _use_color("auto", sys.stdout) else markdown, nl=False)
+
+
+@cli.command(name="list")
+@click.argument("kind", required=False, type=click.Choice(["patterns", "checklists", "rules"]))
+@click.option("--scope", help="Only this scope (name or prefix).")
+@click.option("--json", "as_json", is_flag=True, help="Print the list as JSON.")
+@_CONFIG_OPTION
+def list_command(kind: str | None, scope: str | None, as_json: bool, config_path: Path | None) -> None:
+    """List the patterns, checklists and rules."""
+    import json
+
+    from bek_gate.knowledge.base import scope_name
+
+    kb = _knowledge_base(config_path)
+    wanted = scope_name(scope) if scope else None
+    rows: dict[str, list[dict[str, str]]] = {}
+    if kind in (None, "patterns"):
+        rows["patterns"] = [
+            {"id": p.id, "title": p.title, "scope": p.scope}
+            for p in kb.patterns.values()
+            if wanted is None or p.scope == wanted
+        ]
+    if kind in (None, "checklists"):
+        rows["checklists"] = [
+            {"id": c.id, "title": c.title, "scope": c.scope, "items": str(len(c.items))}
+            for c in kb.checklists.values()
+            if wanted is None or c.scope == wanted
+        ]
+    if kind in (None, "rules"):
+        rows["rules"] = []
+        for loaded in kb.rule_set.rules.values():
+            pattern = kb.patterns.get(loaded.cls.pattern or "")
+            rule_scope = pattern.scope if pattern else ""
+            if wanted is None or rule_scope == wanted:
+                rows["rules"].append(
+                    {
+                        "id": loaded.id,
+                        "title": loaded.cls.title,
+                        "scope": rule_scope,
+                        "severity": loaded.cls.severity,
+                    }
+                )
+    if as_json:
+        click.echo(json.dumps(rows, indent=2))
+        return
+    for section, entries in rows.items():
+        click.echo(f"{section} ({len(entries)})")
+        width = max((len(entry["id"]) for entry in entries), default=0)
+        for entry in entries:
+            extra = entry.get("severity") or (
+                f"{entry['items']} items" if "items" in entry else entry["scope"]
+            )
+            click.echo(f"  {entry['id']:<{width}}  {entry['title']}  [{extra}]")
+        click.echo("")
+
+
+@cli.command(name="lint-kb")
+@_CONFIG_OPTION
+def lint_kb(config_path: Path | None) -> None:
+    """Validate the knowledge base: pattern schema and sections, cross-references between patterns, checklists and rules."""
+    from bek_gate.gate import load_project
+    from bek_gate.knowledge.lint import lint
+    from bek_gate.resources import data_dir
+
+    project = load_project(config_path, Path.cwd())
+    problems = lint(data_dir("patterns"), project.checklists, project.rule_set)
+    for problem in problems:
+        click.echo(problem.line(), err=problem.level == "error")
+    errors = sum(1 for problem in problems if problem.level == "error")
+    warnings = len(problems) - errors
+    click.echo(f"lint-kb: {errors} errors, {warnings} warnings")
+    sys.exit(1 if errors else 0)
 
 
 def _progress_printer() -> Callable[[int, int], None]:

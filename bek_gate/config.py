@@ -46,6 +46,7 @@ class Config:
     rule_dirs: list[Path] = field(default_factory=list)
     checklists_dir: Path | None = None
     baseline: Path | None = None
+    attestations: Path | None = None
     cache_dir: Path | None = None
     max_file_size: int = DEFAULT_MAX_FILE_SIZE
     jobs: int = 0  # 0: one per core
@@ -134,6 +135,7 @@ def load_config(path: Path | None) -> Config:
         rule_dirs=[base / directory for directory in table.get("rule-dirs", [])],
         checklists_dir=resolve(table.get("checklists-dir")),
         baseline=resolve(table.get("baseline")),
+        attestations=resolve(table.get("attestations")),
         cache_dir=resolve(table.get("cache-dir")),
         max_file_size=table.get("max-file-size", DEFAULT_MAX_FILE_SIZE),
         jobs=table.get("jobs", 0),

@@ -27,3 +27,5 @@ def load_yaml(path: Path) -> Any:
         where = f" (line {mark.line + 1})" if mark is not None else ""
         problem = getattr(error, "problem", None) or str(error).splitlines()[0]
         raise ConfigError(f"{path}: invalid YAML{where}: {problem}") from None
+    except ValueError as error:  # a well-formed but impossible value, such as the date 2026-02-30
+        raise ConfigError(f"{path}: invalid value in YAML: {error}") from None

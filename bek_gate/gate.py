@@ -6,6 +6,7 @@ one walk -> project rules -> suppressions and per-path ignores -> verdict.
 
 from __future__ import annotations
 
+import datetime as dt
 import platform
 import time
 from collections.abc import Callable
@@ -14,6 +15,9 @@ from importlib import metadata
 from pathlib import Path
 
 from bek_gate import __version__, checklists
+from bek_gate.attestations import DEFAULT_PATH as DEFAULT_ATTESTATIONS
+from bek_gate.attestations import Attestation, load_attestations
+from bek_gate.baseline import apply_baseline, apply_diff, changed_lines, load_baseline
 from bek_gate.config import (
     DEFAULT_CACHE_DIR,
     Config,
@@ -29,10 +33,11 @@ from bek_gate.engine.project import decide_project_rules
 from bek_gate.engine.runner import analyse_files, default_jobs
 from bek_gate.errors import ConfigError
 from bek_gate.findings import PARSE_ERROR, Finding, Notice
+from bek_gate.knowledge.patterns import load_some
 from bek_gate.resources import data_dir
 from bek_gate.rules.catalog import CATALOG_RULE_IDS
 from bek_gate.rules.loader import RuleSet, load_rule_dirs
-from bek_gate.verdict import GateResult, decide, evaluate_items
+from bek_gate.verdict import GateResult, ManualPolicy, decide, evaluate_items
 
 
 @dataclass
@@ -48,6 +53,15 @@ class GateOptions:
     cwd: Path = field(default_factory=Path.cwd)
     command_line: str = ""
     progress: Callable[[int, int], None] | None = None
+    require_attestations: bool = False
+    today: dt.date = field(default_factory=dt.date.today)
+    baseline: Path | None = None
+    use_baseline: bool = True  # False when writing a baseline: every finding counts
+    diff_base: str | None = None
+    report_unused_ignores: bool = False
+    project_rules: bool = (
+        True  # False for per-file runs (pre-commit): results must not depend on the file list
+    )
 
 
 @dataclass
@@ -124,7 +138,9 @@ def run_gate(options: GateOptions) -> GateResult:
         rule_id
         for checklist in selected_checklists
         for rule_id in checklist.rule_ids()
-        if rule_id in project.rule_set and rule_id not in disabled
+        if rule_id in project.rule_set
+        and rule_id not in disabled
+        and (options.project_rules or not project.rule_set[rule_id].is_project_rule)
     ]
     selected_rules = list(dict.fromkeys([PARSE_ERROR, *rule_ids]))
 
@@ -155,7 +171,11 @@ def run_gate(options: GateOptions) -> GateResult:
 
     findings = [finding for result in results for finding in result.findings]
     for result in results:
-        notices.extend(result.notices)
+        notices.extend(
+            notice
+            for notice in result.notices
+            if notice.kind != "unused-ignore" or options.report_unused_ignores
+        )
     project_findings, project_notices = decide_project_rules(
         project.rule_set, selected_rules, results, project.rule_options
     )
@@ -164,10 +184,19 @@ def run_gate(options: GateOptions) -> GateResult:
 
     findings = _enrich(findings, project, selected_checklists, root)
     findings.sort(key=Finding.sort_key)
+    baseline_path = options.baseline or config.baseline
+    if baseline_path is not None and options.use_baseline:
+        findings = apply_baseline(findings, load_baseline(baseline_path))
+    if options.diff_base:
+        findings = apply_diff(findings, changed_lines(root, options.diff_base))
+    attestation_path = config.attestations or (config.base if config.path else root) / DEFAULT_ATTESTATIONS
+    attestations = load_attestations(attestation_path)
+    notices += _attestation_notices(attestations, project, attestation_path, root)
     notices.sort(key=Notice.sort_key)
     crashed = {notice.rule_id for notice in notices if notice.kind == "internal-error" and notice.rule_id}
+    manual = ManualPolicy(attestations, options.today, options.require_attestations)
     outcomes = evaluate_items(
-        selected_checklists, findings, set(project.rule_set.ids()), disabled, fail_on, crashed
+        selected_checklists, findings, set(project.rule_set.ids()), disabled, fail_on, crashed, manual
     )
     severities = {
         rule_id: config.severity.get(rule_id, project.rule_set[rule_id].cls.severity)
@@ -179,14 +208,36 @@ def run_gate(options: GateOptions) -> GateResult:
         checklists=outcomes,
         findings=findings,
         notices=notices,
-        verdict=decide(findings, notices, fail_on),
+        verdict=decide(findings, notices, fail_on, outcomes),
         rules=[project.rule_set[rule_id] for rule_id in sorted(selected_rules)],
         severities=severities,
         files_checked=len(found.files),
         duration_seconds=time.perf_counter() - started,
         command_line=options.command_line,
         config_path=config.path,
+        patterns=load_some(
+            data_dir("patterns"),
+            {project.rule_set[rule_id].cls.pattern or "" for rule_id in selected_rules} - {""},
+        ),
     )
+
+
+def _attestation_notices(
+    attestations: dict[str, Attestation], project: Project, path: Path, root: Path
+) -> list[Notice]:
+    """Attestations that attest nothing: an unknown item, or an automated one."""
+    items = {item.id: item for checklist in project.checklists.values() for item in checklist.items}
+    shown = path.relative_to(root).as_posix() if path.is_relative_to(root) else str(path)
+    notices = []
+    for item_id in sorted(attestations):
+        item = items.get(item_id)
+        if item is None:
+            notices.append(Notice("attestation", f"attests unknown checklist item '{item_id}'", shown))
+        elif not item.manual:
+            notices.append(
+                Notice("attestation", f"attests {item_id}, which is automated: its rules decide it", shown)
+            )
+    return notices
 
 
 def _enrich(

@@ -2,21 +2,36 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from bek_gate.attestations import Attestation, AttestationState, state_of
 from bek_gate.checklists import Checklist, ChecklistItem
 from bek_gate.findings import SEVERITIES, Finding, Notice, severity_at_least
+from bek_gate.knowledge.patterns import Pattern
 from bek_gate.rules.loader import LoadedRule
 
-# passed: its rules ran and found nothing; failed: a finding at or above --fail-on;
-# warning: findings, all below --fail-on; error: one of its rules crashed, so
-# "nothing found" proves nothing; not-automated: a rule it names is not
-# implemented yet (never reported as passed); disabled: its rules are all
-# disabled in config; manual: verified by people, not by code.
-ITEM_STATUSES = ("passed", "failed", "warning", "error", "not-automated", "disabled", "manual")
+# Automated items: passed (its rules ran and found nothing), failed (a finding at
+# or above --fail-on), warning (findings, all below --fail-on), error (one of its
+# rules crashed, so "nothing found" proves nothing), not-automated (a rule it
+# names is not implemented yet: never reported as passed), disabled (its rules
+# are all disabled in config). Manual items, verified by people: attested,
+# unattested (no attestation, or an expired one), not-applicable; with
+# --require-attestations an unattested item is failed.
+ITEM_STATUSES = (
+    "passed",
+    "failed",
+    "warning",
+    "error",
+    "not-automated",
+    "attested",
+    "unattested",
+    "not-applicable",
+    "disabled",
+)
 
 EXIT_PASSED, EXIT_FAILED, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
 
@@ -28,6 +43,7 @@ class ItemOutcome:
     findings: tuple[Finding, ...] = ()  # unsuppressed findings of the item's rules
     suppressed: int = 0
     missing_rules: tuple[str, ...] = ()
+    attestation: AttestationState | None = None  # manual items only
 
 
 @dataclass(frozen=True)
@@ -48,6 +64,7 @@ class Verdict:
     counts: dict[str, int]  # unsuppressed findings by severity
     suppressed: int
     internal_errors: int
+    failed_items: tuple[str, ...] = ()  # items failed without findings (unattested, --require-attestations)
 
     @property
     def exit_code(self) -> int:
@@ -71,6 +88,25 @@ def gates(finding: Finding, fail_on: str) -> bool:
     )
 
 
+@dataclass(frozen=True)
+class ManualPolicy:
+    """How manual items are judged: the attestations, today's date, and whether they are required."""
+
+    attestations: dict[str, Attestation] = field(default_factory=dict)
+    today: dt.date = field(default_factory=dt.date.today)
+    required: bool = False
+
+    def outcome(self, item: ChecklistItem) -> ItemOutcome:
+        state = state_of(item.id, self.attestations, self.today)
+        if state.state == "not-applicable":
+            status = "not-applicable"
+        elif state.state == "attested":
+            status = "attested"
+        else:
+            status = "failed" if self.required else "unattested"
+        return ItemOutcome(item, status, attestation=state)
+
+
 def evaluate_items(
     checklists: Iterable[Checklist],
     findings: list[Finding],
@@ -78,6 +114,7 @@ def evaluate_items(
     disabled: set[str],
     fail_on: str,
     crashed: set[str] | None = None,
+    manual: ManualPolicy | None = None,
 ) -> list[ChecklistOutcome]:
     by_rule: dict[str, list[Finding]] = {}
     for finding in findings:
@@ -86,6 +123,9 @@ def evaluate_items(
     for checklist in checklists:
         items = []
         for item in checklist.items:
+            if item.manual:
+                items.append((manual or ManualPolicy()).outcome(item))
+                continue
             items.append(_item_outcome(item, by_rule, implemented, disabled, fail_on, crashed or set()))
         outcomes.append(ChecklistOutcome(checklist, tuple(items)))
     return outcomes
@@ -99,8 +139,6 @@ def _item_outcome(
     fail_on: str,
     crashed: set[str],
 ) -> ItemOutcome:
-    if item.manual:
-        return ItemOutcome(item, "manual")
     related = [finding for rule_id in item.rules for finding in by_rule.get(rule_id, [])]
     active = tuple(sorted((f for f in related if not f.suppressed), key=Finding.sort_key))
     suppressed = len(related) - len(active)
@@ -120,12 +158,26 @@ def _item_outcome(
     return ItemOutcome(item, status, active, suppressed, missing)
 
 
-def decide(findings: list[Finding], notices: list[Notice], fail_on: str) -> Verdict:
+def decide(
+    findings: list[Finding],
+    notices: list[Notice],
+    fail_on: str,
+    outcomes: Iterable[ChecklistOutcome] = (),
+) -> Verdict:
     active = [finding for finding in findings if not finding.suppressed]
     counter = Counter(finding.severity for finding in active)
     gating = tuple(finding for finding in active if gates(finding, fail_on))
+    failed_items = tuple(
+        dict.fromkeys(
+            outcome.item.id
+            for checklist in outcomes
+            for outcome in checklist.items
+            if outcome.status == "failed" and not outcome.findings
+        )
+    )
     return Verdict(
-        passed=not gating,
+        passed=not gating and not failed_items,
+        failed_items=failed_items,
         fail_on=fail_on,
         gating=gating,
         counts={severity: counter.get(severity, 0) for severity in SEVERITIES},
@@ -151,6 +203,7 @@ class GateResult:
     command_line: str = ""
     config_path: Path | None = None
     extras: dict[str, object] = field(default_factory=dict)
+    patterns: dict[str, Pattern] = field(default_factory=dict)  # the patterns the rules that ran point to
 
     @property
     def checklist_ids(self) -> list[str]:

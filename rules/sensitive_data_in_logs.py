@@ -16,6 +16,7 @@ from bek_gate.analysis.logging_calls import (
 )
 from bek_gate.analysis.secrets import (
     SecretValue,
+    keyed_secret,
     labelled_secret,
     secret_label,
     secret_names,
@@ -39,11 +40,15 @@ class SensitiveDataInLogs(Rule):
     `extra=` mapping or key-value fields carry a secret-like value: a name,
     attribute, dict key or header such as `password`, `access_token`,
     `client_secret`, `api_key`, `Authorization`, `Cookie`, `card_number`; whole
-    request headers; or any value shown after a label like `"password=%s"`.
-    Values assigned earlier in the function are followed (`x = creds.password`).
-    Masked values (`mask(x)`, a hash, `len(x)`, `x[:4]`, `"***"`) and names that
-    describe a secret without holding it (`token_type`, `token_expiry`,
-    `password_reset_url`, `max_tokens`) are not reported.
+    request headers; the value held by a secret object (`api_key.key`,
+    `token.value`); a cookie read by a computed name; or any value shown after a
+    label like `"password=%s"`, `"auth=%s"` or `f"Bearer {key}"`. Values assigned
+    earlier in the function are followed (`x = creds.password`).
+    Masked values (`mask(x)`, a hash, `len(x)`, `x[:4]`, `"***"`, a pydantic
+    `SecretStr` field of a parameter's declared model), names that describe a
+    secret without holding it (`token_type`, `token_days_left`,
+    `password_reset_url`, `max_tokens`) and constants that name a cookie or
+    header (`SESSION_COOKIE`) are not reported.
 
     ## Why it matters
     Logs are copied to aggregators, tickets and laptops, kept for months and read
@@ -101,6 +106,7 @@ class SensitiveDataInLogs(Rule):
         Valid(
             'def f(request, password):\n    messages.info(request, "Password changed")\n    print(password)\n'
         ),
+        Valid('SESSION_COOKIE = settings.SESSION_COOKIE_NAME\nlog.debug("reading %s", SESSION_COOKIE)\n'),
     ]
     invalid = [
         Invalid('def f(username, password):\n    logger.info("login %s %s", username, password)\n', line=2),
@@ -117,6 +123,10 @@ class SensitiveDataInLogs(Rule):
         Invalid('def f(creds):\n    x = creds.password\n    log.info("%s", x)\n', line=3),
         Invalid(
             'def f(request):\n    secret = request.json["api_key"]\n    log.info("%s", secret)\n', line=3
+        ),
+        Invalid(
+            'def f(user):\n    api_key = ApiKey.create(user)\n    log.info("created %s", api_key.key)\n',
+            line=3,
         ),
     ]
 
@@ -164,7 +174,7 @@ class SensitiveDataInLogs(Rule):
         names = self.names
         for field in fields:
             keyword = field.keyword.value if field.keyword is not None else ""
-            if keyword and names.is_secret(keyword) and labelled_secret(self.context, field.value, names):
+            if keyword and names.is_secret(keyword) and keyed_secret(self.context, field.value, names):
                 return SecretValue(shown(self.context, field)), ""
             found = secret_value(self.context, field.value, names)
             if found is not None:

@@ -16,13 +16,14 @@ class SqlInjection(Rule):
     Calls that run or wrap SQL (DB-API `execute`/`executemany`/`executescript`,
     SQLAlchemy `execute`/`text()`/`exec_driver_sql`, Django `raw`/`extra`/`RawSQL`,
     asyncpg/aiopg/psycopg/pg8000 calls, `pandas.read_sql`, `psycopg.sql.SQL`)
-    whose SQL text was built with an f-string, `%`, `.format()`, `+` or `join`
-    from values that are not constants, directly or through a variable assigned
-    earlier in the function (including `+=` in branches, lists filled with
-    `append` and helpers defined in the module). Constants, ALL_CAPS names,
-    numbers (`int()`, `%d`), names checked against a constant allow-list,
-    `psycopg.sql.Identifier` and placeholder lists (`", ".join(["%s"] * n)`)
-    are not reported.
+    whose SQL text (queries, and DDL/DCL such as `ALTER`, `GRANT`, `SET`,
+    `COPY`, `CALL`) was built with an f-string, `%`, `.format()`, `+`, `join`
+    or `TEMPLATE.replace()` from values that are not constants, directly or
+    through a variable assigned earlier in the function (including `+=` in
+    branches, lists filled with `append` and helpers defined in the module).
+    Constants, ALL_CAPS names, numbers (`int()`, `%d`), names checked against
+    a constant allow-list, `psycopg.sql.Identifier` and placeholder lists
+    (`", ".join(["%s"] * n)`) are not reported.
 
     ## Why it matters
     A value spliced into SQL text is parsed as SQL: a quote in it ends the

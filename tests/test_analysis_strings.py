@@ -115,6 +115,30 @@ def test_constant_concatenation_keeps_text() -> None:
     assert value.is_constant and value.text == "SELECT * FROM t WHERE id = %s"
 
 
+def test_replace_in_a_constant_template_builds_from_the_replacement() -> None:
+    code = """
+    TEMPLATE = "SELECT id FROM tickets WHERE tenant_id = %s"
+
+    def f(tenant):
+        sink(TEMPLATE.replace("%s", str(tenant)))
+    """
+    value = analyse_sink(code)
+    assert value.built is not None and value.built.how == "str.replace()"
+    assert value.built.text == "SELECT id FROM tickets WHERE tenant_id = ?"
+    assert parts_of(code) == ["str(tenant)"]
+    # A template whose text is not shown (imported) is still a template.
+    assert parts_of('from app.sql import BASE\n\ndef f(name):\n    sink(BASE.replace(":name", name))\n') == [
+        "name"
+    ]
+
+
+def test_replace_with_constants_or_on_an_unknown_value_is_not_built() -> None:
+    assert analyse_sink('def f(n):\n    sink("a = X".replace("X", str(int(n))))\n').is_constant
+    # Escaping a value of unknown origin: no evidence either way.
+    assert analyse_sink('def f(title):\n    sink(title.replace("\'", "\'\'"))\n').kind == "unknown"
+    assert parts_of('def f(a, b):\n    sink(f"x {a}".replace("x", b))\n') == ["a"]
+
+
 # -- names followed through bindings ----------------------------------------------
 
 
@@ -314,6 +338,42 @@ def test_instance_attribute_from_a_parameter_is_not_constant() -> None:
     assert analyse_sink(code).built is not None
 
 
+def test_attributes_of_a_base_class_defined_earlier_are_followed() -> None:
+    base = """
+    class Repository:
+        table = "orders"
+
+        def __init__(self, db):
+            self.db = db
+            self.columns = "id, total"
+    """
+    subclass = """
+    class OrderRepository(Repository):
+        def get(self, pk):
+            sink(f"SELECT {self.columns} FROM {self.table} WHERE id = {pk:d}")
+    """
+    assert analyse_sink(base + subclass).is_constant
+    # A base class of another module is not seen: the attributes stay unknown.
+    imported = "\n    from app.base import Repository\n" + subclass
+    assert parts_of(imported) == ["self.columns", "self.table"]
+
+
+def test_a_subclass_assignment_adds_to_the_base_class_values() -> None:
+    code = """
+    class Repository:
+        def __init__(self):
+            self.table = "orders"
+
+    class Scoped(Repository):
+        def scope(self, suffix):
+            self.table = f"orders_{suffix}"
+
+        def get(self):
+            sink(f"SELECT * FROM {self.table}")
+    """
+    assert parts_of(code) == ["suffix"]
+
+
 def test_literal_annotated_parameter_is_constant() -> None:
     code = 'from typing import Literal\n\ndef f(order: Literal["asc", "desc"]):\n    sink(f"ORDER BY x {order}")\n'
     assert analyse_sink(code).is_constant
@@ -325,6 +385,7 @@ def test_literal_annotated_parameter_is_constant() -> None:
     [
         "shlex.quote(name)",
         "connection.ops.quote_name(name)",
+        "schema_editor.quote_value(comment)",
         "qn(name)",
         "uuid.uuid4().hex",
         "datetime.datetime.now().isoformat()",

@@ -120,6 +120,47 @@ def test_instance_attributes_and_with_items_resolve() -> None:
     assert messages[8] == "httpx.Client().post"
 
 
+def test_instance_attributes_of_base_classes_defined_earlier_resolve() -> None:
+    findings, _ = _run(
+        """
+        import requests
+        import httpx
+        from vendor import RemoteBase
+        class CarrierClient:
+            def __init__(self):
+                self.http = httpx.Client()
+        class Tracking(CarrierClient):
+            pass
+        class UpsClient(Tracking):
+            def track(self, number):
+                return self.http.get(number)
+        class Remote(RemoteBase):
+            def track(self, number):
+                return self.http.get(number)
+        class Override(CarrierClient):
+            def reset(self):
+                self.http = requests.Session()
+            def fetch(self):
+                return self.http.get("/")
+        CarrierClient = object
+        class Later(CarrierClient):
+            def track(self, number):
+                return self.http.get(number)
+        class CarrierClient(CarrierClient):
+            def track(self, number):
+                return self.http.get(number)
+        """,
+        CallNames,
+    )
+    messages = {line: message for line, _, message in findings}
+    assert messages[11] == "httpx.Client().get"  # through two levels of base classes
+    assert messages[14] == "None"  # a base class from another module is not seen
+    # Assignments in the subclass and in its base both reach ``self.http``: no single name.
+    assert messages[19] == "None"
+    assert messages[23] == "None"  # the base's name no longer means the class
+    assert messages[26] == "None"  # a class named after its base is not its own base
+
+
 def test_awaited_values_resolve_to_what_the_call_makes() -> None:
     findings, _ = _run(
         """

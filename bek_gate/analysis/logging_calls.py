@@ -239,6 +239,12 @@ def interpolations(context: FileContext, log: LoggingCall) -> list[Interpolation
     return _label(tokens)
 
 
+def string_parts(context: FileContext, node: cst.BaseExpression) -> list[Interpolation]:
+    """The values a string expression (f-string, ``%``, ``.format()``, ``+``) shows, labelled by the
+    constant text before each: ``f"Bearer {token}"`` -> (token, "Bearer ")."""
+    return _label(list(_message_tokens(context, node, 0)))
+
+
 Token = tuple[object, str]  # (str text, "") or (expression, conversion)
 
 

@@ -10,10 +10,14 @@ noun of a snake_case name is its last word), and so do a few words before it
 (``is_``, ``has_``, counting words) and masking words anywhere (``masked_``).
 
 ``SecretNames`` holds that classification, extended with a team's extra names
-(``["pin", "national id"]``); ``is_masked`` recognises values that hide a
-secret (``mask(x)``, a hash, ``len(x)``, ``x[:4]``, ``"***"``); ``secret_value``
-tells whether an expression carries a secret, following names to the values
-assigned to them earlier.
+(``["pin", "national id"]``); an ALL_CAPS constant of a cookie or header
+(``SESSION_COOKIE``) holds its name, not its value. ``is_masked`` recognises
+values that hide a secret (``mask(x)``, a hash, ``len(x)``, ``x[:4]``,
+``"***"``, a pydantic ``SecretStr`` field of a parameter whose model this module
+declares); ``secret_value`` tells whether an expression carries a secret,
+following names to the values assigned to them earlier, attributes that hold
+their object's value (``api_key.key``), and strings built after a secret label
+(``f"Bearer {key}"``).
 """
 
 from __future__ import annotations
@@ -26,6 +30,8 @@ from typing import TYPE_CHECKING
 
 import libcst as cst
 
+from bek_gate.analysis import strings
+from bek_gate.analysis.logging_calls import string_parts
 from bek_gate.analysis.names import dotted_name
 
 if TYPE_CHECKING:
@@ -83,6 +89,7 @@ _ABOUT_WORDS = _words("""
     requirement requirements config settings option options consent banner brand location lock
     strategy prompt placeholder display auth authentication login flow grant based mode method methods
     verified confirmed accepted rejected matched match matches ok success successful
+    left since elapsed duration ms sec second minute hour day week month year
     """)
 # Words before the secret that make the name a flag or a count: ``is_token_valid``, ``num_tokens``.
 _FLAG_WORDS = _words(
@@ -127,7 +134,8 @@ _REVEALING_FUNCTIONS = frozenset(
         "pprint.pformat",
     }
 )
-_VALUE_ACCESSORS = frozenset({"data", "value", "raw", "plain", "text", "secret_value"})
+# Attributes that hold whatever their object is: ``api_key.key``, ``token.value``, ``password.raw``.
+_HOLDER_WORDS = _words("data value raw plain plaintext cleartext clear text key")
 _MAPPING_GETTERS = frozenset({"get", "getenv", "pop", "getlist", "get_header"})
 _REQUEST_WORDS = frozenset({"request", "req", "session", "client", "http"})
 # Containers whose every value is a secret: ``request.cookies["sessionid"]``, ``tokens["github"]``;
@@ -142,11 +150,19 @@ _DESCRIPTIVE_WORDS = _words("e ex exc err error exception reason msg email usern
 _PREDICATE_METHODS = _words(
     "startswith endswith isdigit isalnum isalpha isascii isdecimal isnumeric islower isupper"
 )
+_NUMERIC_CONVERSIONS = frozenset("diouxXeEfFgG")
 _TOKEN_ENCODERS = frozenset({"jwt.encode", "jose.jwt.encode", "authlib.jose.jwt.encode"})
+# Secrets whose ALL_CAPS constants are names, not values: ``SESSION_COOKIE``, ``API_KEY_HEADER``.
+_KIND_WORDS = _words("cookie cookies authorization header headers authheader")
+# pydantic types whose str() and repr() print stars.
+_SECRET_TYPES = frozenset({"SecretStr", "SecretBytes"})
 _MAX_DEPTH = 6
 # Text that labels the value after it: ``password=``, ``api key: '``, ``Authorization: Bearer ``.
 _LABEL = re.compile(r"(?<![\w.\-])(?:([A-Za-z][\w\-]*)[ \t]+)?([A-Za-z][\w.\-]*)\s*[:=]\s*[\"'\[(<{]?\s*$")
 _BEARER = re.compile(r"\bbearer\s+[\"']?$", re.IGNORECASE)
+# Labels that introduce a credential in text (``auth=%s``) although, as names, they mean many things
+# (``auth`` the module, the app, the backend).
+_LABEL_WORDS = frozenset({"auth"})
 _LABEL_HEADS = frozenset({"header", "value", "key", "keys", "number", "no", "num", "code", "string", "str"})
 
 
@@ -172,6 +188,17 @@ class SecretNames:
 
     def is_secret(self, name: str) -> bool:
         return self.classify(name) == SECRET
+
+    def classify_identifier(self, name: str) -> str:
+        """``classify`` for a variable or attribute: an ALL_CAPS constant that names a cookie or a
+        header (``SESSION_COOKIE``, ``API_KEY_HEADER``) holds that name, not the secret, so it is ""."""
+        kind = self.classify(name)
+        if kind == SECRET and strings.is_constant_name(name):
+            words = split_words(name)
+            span = self._last_secret(words)
+            if span is not None and any(word in _KIND_WORDS for word in words[span[1] - 1 :]):
+                return ""
+        return kind
 
     def classify_function(self, name: str) -> str:
         """Whether a function's result is a secret, by its name: ``get_token`` yes, ``verify_token`` no."""
@@ -280,6 +307,8 @@ def is_masked(context: FileContext, node: cst.CSTNode) -> bool:
         return isinstance(node.left, cst.SimpleString) or isinstance(node.right, cst.SimpleString)
     if isinstance(node, cst.Subscript):
         return _is_partial_slice(node)
+    if isinstance(node, cst.Attribute):
+        return _declared_secret_type(context, node)
     if isinstance(node, cst.Call):
         name = _callee_name(node.func)
         words = split_words(name)
@@ -320,7 +349,7 @@ def secret_value(
     if isinstance(node, cst.Attribute):
         return _attribute_secret(context, node, names, depth)
     if isinstance(node, cst.Subscript):
-        key = _string_key(node)
+        key = _string_key(context, node)
         if key is not None:
             if _holds_secret_at(names, node.value, key):
                 return SecretValue(shown(context, node))
@@ -329,6 +358,8 @@ def secret_value(
     if isinstance(node, cst.Call):
         return _call_secret(context, node, names, depth)
     if isinstance(node, (cst.FormattedString, cst.BinaryOperation, cst.ConcatenatedString)):
+        if _labelled_in_string(context, node, names):
+            return SecretValue(shown(context, node))
         built = context.built_string(node)
         parts = built.dynamic_parts if built is not None else ()
         return _first(context, parts, names, depth)
@@ -363,14 +394,43 @@ def labelled_secret(context: FileContext, node: cst.CSTNode, names: SecretNames)
         bindings = context.bindings(node.value) or []
         if any(binding.kind in ("except", "import", "def", "class") for binding in bindings):
             return False
-    if names.classify(name) == METADATA:
-        return False
+    kind = names.classify(name)
+    if kind == METADATA or (kind == SECRET and names.classify_identifier(name) == ""):
+        return False  # ``token_type``; ``SESSION_COOKIE``, the cookie's name
     words = split_words(name)
     if words and (words[-1] in _ABOUT_WORDS or words[-1].rstrip("s") in _ABOUT_WORDS):
         return False  # ``user_id``, ``key.name``, ``token.created``
     if words and (words[0] in _FLAG_WORDS or words[0] in ("valid", "invalid", "verified")):
         return False  # a predicate: ``valid_resource_owner``
     return not set(words) & _DESCRIPTIVE_WORDS
+
+
+def keyed_secret(context: FileContext, node: cst.CSTNode, names: SecretNames) -> bool:
+    """Whether the value stored under a secret key (``{"Authorization": v}``, ``password=v``) is the secret.
+
+    As ``labelled_secret``, except that a call's result counts too: a key names
+    what its value is (``{"Authorization": bearer_for(service)}``), where a
+    message label may be followed by anything. Calls that mask, check or
+    describe (``mask(t)``, ``verify_token(t)``, ``token_type()``) and
+    builtins (``sorted(secrets)``) do not.
+    """
+    if labelled_secret(context, node, names):
+        return True
+    while isinstance(node, cst.Call) and _callee_name(node.func) in _REVEALING_CALLS and node.args:
+        node = node.args[0].value
+    if not isinstance(node, cst.Call) or is_masked(context, node):
+        return False
+    words = split_words(_callee_name(node.func))
+    if (
+        not words
+        or words[0] in _CONSUMING_VERBS
+        or words[-1] in _ABOUT_WORDS
+        or set(words) & _DESCRIPTIVE_WORDS
+    ):
+        return False
+    if isinstance(node.func, cst.Name) and (context.qualified_name(node.func) or "").startswith("builtins."):
+        return False
+    return names.classify_function(_callee_name(node.func)) != METADATA
 
 
 def secret_label(text: str, names: SecretNames) -> str | None:
@@ -381,7 +441,7 @@ def secret_label(text: str, names: SecretNames) -> str | None:
     if match is None:
         return None
     previous, last = match.groups()
-    if names.is_secret(last):
+    if names.is_secret(last) or last.lower() in _LABEL_WORDS:
         return last
     # "api key:", "card number:": the secret spans two words, the last being its head noun.
     phrase = f"{previous} {last}"
@@ -389,6 +449,17 @@ def secret_label(text: str, names: SecretNames) -> str | None:
     if previous and head and head[0] in _LABEL_HEADS and names.is_secret(phrase):
         return phrase
     return None
+
+
+def _labelled_in_string(context: FileContext, node: cst.BaseExpression, names: SecretNames) -> bool:
+    """A string built with a value after a secret label: ``f"Bearer {key}"``, ``"token=" + value``."""
+    return any(
+        part.label
+        and part.conversion not in _NUMERIC_CONVERSIONS
+        and secret_label(part.label, names)
+        and labelled_secret(context, part.value, names)
+        for part in string_parts(context, node)
+    )
 
 
 def _first(
@@ -418,18 +489,22 @@ def _name_secret(context: FileContext, node: cst.Name, names: SecretNames, depth
             binding.kind == "import" and _is_module(node.value, binding.qualified_name)
         ):
             return None
-    kind = names.classify(node.value)
+    kind = names.classify_identifier(node.value)
     if kind == METADATA:
         return None
-    values = context.assigned_values(node.value)
     if kind == SECRET:
+        values = context.assigned_values(node.value)
         if values and all(is_masked(context, value) for value in values):
             return None
         return SecretValue(node.value)
+    # A value assigned on any path that reaches here may be the one logged, also when other paths
+    # bind the name otherwise (``def f(headers=None): if headers is None: headers = {...}``).
+    values = [b.value for b in bindings or () if b.kind in ("assign", "with") and b.value is not None]
     # ``msg += password`` is not an assignment of a value; the string analysis follows it.
-    if values is None and (built := context.built_string(node)) is not None:
-        values = list(built.dynamic_parts)
-    for value in values or ():
+    extended = any(binding.kind == "augassign" for binding in bindings or ())
+    if (extended or not values) and (built := context.built_string(node)) is not None:
+        values += built.dynamic_parts
+    for value in values:
         found = secret_value(context, value, names, depth)
         if found is not None:
             return SecretValue(node.value, found.source or found.shown)
@@ -440,7 +515,7 @@ def _attribute_secret(
     context: FileContext, node: cst.Attribute, names: SecretNames, depth: int
 ) -> SecretValue | None:
     attribute = node.attr.value
-    kind = names.classify(attribute)
+    kind = names.classify_identifier(attribute)
     if kind == SECRET:
         values = context.instance_attribute_values(node)
         if values and all(is_masked(context, value) for value in values):
@@ -450,7 +525,7 @@ def _attribute_secret(
         return None
     if attribute in ("headers", "META", "environ") and _is_request_like(context, node.value):
         return SecretValue(shown(context, node))
-    if attribute in _VALUE_ACCESSORS:
+    if _is_holder(attribute, node.value):
         return _carried(context, node.value, names, depth, node)
     values = context.instance_attribute_values(node)
     for value in values or ():
@@ -458,6 +533,91 @@ def _attribute_secret(
         if found is not None:
             return SecretValue(shown(context, node), found.source or found.shown)
     return None
+
+
+def _is_holder(attribute: str, receiver: cst.BaseExpression) -> bool:
+    """``api_key.key``, ``token.value``, ``password.raw_value``: an attribute that holds its object's value.
+
+    Only words that say "the value itself" count, so ``form.password.help_text``
+    and ``token.hashed_value`` do not; a cookie's ``key`` is its name
+    (``http.cookies.Morsel``).
+    """
+    words = split_words(attribute)
+    if not words or not set(words) <= _HOLDER_WORDS:
+        return False
+    if words[-1] == "key":
+        return not set(split_words(_container_name(receiver))) & _KIND_WORDS
+    return True
+
+
+def _declared_secret_type(context: FileContext, node: cst.Attribute) -> bool:
+    """``body.password`` where ``body: Signup`` is a parameter and this module declares
+    ``class Signup(BaseModel): password: SecretStr``: pydantic prints such values as stars."""
+    classes = context.cached(("secrets.secret_fields",), lambda: _secret_fields(context))
+    if not classes or not isinstance(node.value, cst.Name):
+        return False
+    bindings = context.bindings(node.value.value)
+    if not bindings:
+        return False
+    for binding in bindings:
+        annotation = binding.node.annotation if isinstance(binding.node, cst.Param) else None
+        model = annotation.annotation if annotation is not None else None
+        if not isinstance(model, cst.Name) or node.attr.value not in classes.get(model.value, ()):
+            return False
+    return True
+
+
+def _secret_fields(context: FileContext) -> dict[str, frozenset[str]]:
+    """For each class this module defines, the fields it (or a base defined here) annotates as a
+    pydantic secret type."""
+    own: dict[str, set[str]] = {}
+    bases: dict[str, list[str]] = {}
+    for statement in context.module.body:
+        if not isinstance(statement, cst.ClassDef):
+            continue
+        name = statement.name.value
+        bases[name] = [base.value.value for base in statement.bases if isinstance(base.value, cst.Name)]
+        fields = own.setdefault(name, set())
+        for line in statement.body.body:
+            for item in line.body if isinstance(line, cst.SimpleStatementLine) else ():
+                if (
+                    isinstance(item, cst.AnnAssign)
+                    and isinstance(item.target, cst.Name)
+                    and _is_secret_type(context, item.annotation.annotation)
+                ):
+                    fields.add(item.target.value)
+    if not any(own.values()):
+        return {}  # the usual case: no pydantic secrets declared here
+    result = {}
+    for name in own:
+        fields, pending, seen = set(), [name], set()
+        while pending:
+            current = pending.pop()
+            if current in own and current not in seen:
+                seen.add(current)
+                fields |= own[current]
+                pending += bases[current]
+        result[name] = frozenset(fields)
+    return result
+
+
+def _is_secret_type(context: FileContext, annotation: cst.BaseExpression) -> bool:
+    """``SecretStr``, ``pydantic.SecretStr``, ``SecretStr | None``, ``Optional[SecretStr]``."""
+    if isinstance(annotation, cst.BinaryOperation):
+        parts = [annotation.left, annotation.right]
+        return any(_is_secret_type(context, part) for part in parts) and all(
+            _is_secret_type(context, part) or (isinstance(part, cst.Name) and part.value == "None")
+            for part in parts
+        )
+    if isinstance(annotation, cst.Subscript) and dotted_name(annotation.value).endswith("Optional"):
+        inner = annotation.slice[0].slice
+        return (
+            len(annotation.slice) == 1
+            and isinstance(inner, cst.Index)
+            and _is_secret_type(context, inner.value)
+        )
+    qualified = context.qualified_name(annotation) or ""
+    return qualified.startswith("pydantic") and qualified.rsplit(".", 1)[-1] in _SECRET_TYPES
 
 
 def _is_module(local: str, qualified: str | None) -> bool:
@@ -479,11 +639,11 @@ def _call_secret(context: FileContext, node: cst.Call, names: SecretNames, depth
     func = node.func
     callee = _callee_name(func)
     if callee in _MAPPING_GETTERS and node.args:
-        key = node.args[0].value
-        if isinstance(key, cst.SimpleString) and isinstance(key.evaluated_value, str):
-            receiver = func.value if isinstance(func, cst.Attribute) else None
-            if _holds_secret_at(names, receiver, key.evaluated_value):
-                return SecretValue(shown(context, node))
+        key = _constant_text(context, node.args[0].value)
+        receiver = func.value if isinstance(func, cst.Attribute) else None
+        if _holds_secret_at(names, receiver, key):
+            return SecretValue(shown(context, node))
+        if key is not None:
             return None
     if names.classify_function(callee) == SECRET:
         key = node.args[0].value if node.args else None
@@ -503,16 +663,21 @@ def _call_secret(context: FileContext, node: cst.Call, names: SecretNames, depth
     return None
 
 
-def _holds_secret_at(names: SecretNames, container: cst.BaseExpression | None, key: str) -> bool:
-    """``x["password"]``, ``headers.get("Authorization")``, or any key of ``request.cookies``."""
-    kind = names.classify(key)
+def _holds_secret_at(names: SecretNames, container: cst.BaseExpression | None, key: str | None) -> bool:
+    """``x["password"]``, ``headers.get("Authorization")``, or any key of ``request.cookies``.
+
+    ``key`` is None when it is not a constant (``cookies.get(settings.SESSION_COOKIE_NAME)``): only a
+    collection of secrets tells then, and a cookie read by a computed name is the session's, not a
+    preference's, whose names are written out.
+    """
+    kind = names.classify(key) if key is not None else ""
     if kind or container is None:
         return kind == SECRET
     container_name = _container_name(container)
     words = split_words(container_name)
     if not words or words[-1] not in _SECRET_COLLECTIONS or not names.is_secret(container_name):
         return False
-    return not set(split_words(key)) & _PREFERENCE_WORDS
+    return key is None or not set(split_words(key)) & _PREFERENCE_WORDS
 
 
 def _keywords_secret(
@@ -520,7 +685,7 @@ def _keywords_secret(
 ) -> SecretValue | None:
     for arg in node.args:
         keyword = arg.keyword.value if arg.keyword is not None else ""
-        if keyword and names.is_secret(keyword) and labelled_secret(context, arg.value, names):
+        if keyword and names.is_secret(keyword) and keyed_secret(context, arg.value, names):
             return SecretValue(shown(context, arg))
         found = secret_value(context, arg.value, names, depth)
         if found is not None:
@@ -531,13 +696,8 @@ def _keywords_secret(
 def _dict_secret(context: FileContext, node: cst.Dict, names: SecretNames, depth: int) -> SecretValue | None:
     for element in node.elements:
         if isinstance(element, cst.DictElement):
-            key = element.key
-            if (
-                isinstance(key, cst.SimpleString)
-                and isinstance(key.evaluated_value, str)
-                and names.is_secret(key.evaluated_value)
-                and labelled_secret(context, element.value, names)
-            ):
+            key = _key_name(context, element.key)
+            if key and names.is_secret(key) and keyed_secret(context, element.value, names):
                 return SecretValue(shown(context, element))
         found = secret_value(context, element.value, names, depth)
         if found is not None:
@@ -545,12 +705,31 @@ def _dict_secret(context: FileContext, node: cst.Dict, names: SecretNames, depth
     return None
 
 
-def _string_key(node: cst.Subscript) -> str | None:
+def _key_name(context: FileContext, node: cst.BaseExpression) -> str | None:
+    """A dict key's text (``"Authorization"``, ``AUTH_HEADER = "Authorization"``), or the name of
+    the constant that holds it when its text is not known here (``settings.AUTH_HEADER``)."""
+    text = _constant_text(context, node)
+    if text is None and isinstance(node, (cst.Name, cst.Attribute)):
+        name = node.value if isinstance(node, cst.Name) else node.attr.value
+        return name if strings.is_constant_name(name) else None
+    return text
+
+
+def _string_key(context: FileContext, node: cst.Subscript) -> str | None:
     if len(node.slice) != 1 or not isinstance(node.slice[0].slice, cst.Index):
         return None
-    key = node.slice[0].slice.value
-    if isinstance(key, cst.SimpleString) and isinstance(key.evaluated_value, str):
-        return key.evaluated_value
+    return _constant_text(context, node.slice[0].slice.value)
+
+
+def _constant_text(context: FileContext, node: cst.BaseExpression) -> str | None:
+    """The text of a string literal, or of a name or expression built only from constants."""
+    if isinstance(node, cst.SimpleString):
+        value = node.evaluated_value
+        return value if isinstance(value, str) else None
+    if isinstance(node, (cst.Name, cst.Attribute, cst.ConcatenatedString, cst.FormattedString)):
+        value = strings.analyse(context, node)
+        if value.is_constant and value.is_str:
+            return value.text
     return None
 
 

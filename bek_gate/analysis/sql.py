@@ -95,18 +95,32 @@ _DJANGO_EXTRA_SQL = ("where", "select", "tables", "order_by")
 
 _CYPHER = re.compile(r"^\s*(?:match|optional\s+match|merge|unwind)\s*\(?", re.IGNORECASE)
 _URL = re.compile(r"^\s*(?:[a-z][a-z0-9+.-]*://|/)", re.IGNORECASE)
+# Schema objects that DDL and DCL statements (CREATE/ALTER/DROP/COMMENT ON) name after their verb.
+_SCHEMA_OBJECTS = r"""(?:(?:materialized|foreign|event|text\s+search)\s+)?(?:
+    table|index|view|schema|database|function|procedure|trigger|sequence|type|extension|role|user|group
+    | policy|domain|aggregate|collation|publication|subscription|tablespace|server|rule|statistics
+    | column|constraint|operator|large\s+object|configuration|owned)\s"""
 _STATEMENT_START = re.compile(
-    r"""^[\s(?]*(?:
+    rf"""^[\s(?]*(?:
         select\s+(?:\*|\d|\?|distinct\b|[\w.]+\s*\() | insert\s+(?:or\s+\w+\s+)?into\s | update\s+\S+\s+set\s | delete\s+from\s
-        | with\s+(?:recursive\s+)?\S+\s+as\s*\( | create\s+(?:or\s+replace\s+|temp\w*\s+|unique\s+)*
-          (?:table|index|view|schema|database|function|trigger|sequence|type|extension|materialized)\s
-        | drop\s+(?:table|index|view|schema|database|function|trigger|sequence|type)\s
-        | alter\s+(?:table|index|view|schema|database|sequence|type)\s | truncate\s | replace\s+into\s
-        | merge\s+into\s | grant\s | revoke\s | explain\s | pragma\s | vacuum\b | analyze\s
-        | copy\s+\S+\s+(?:from|to)\b | set\s+(?:search_path|session|local|role|time\s+zone)\b
-        | call\s+\w+\s*\( | exec\s+\w | declare\s | refresh\s+materialized\s
+        | with\s+(?:recursive\s+)?\S+\s+as\s*\( | replace\s+into\s | merge\s+into\s | explain\s | pragma\s
+        | create\s+(?:(?:or\s+replace|temp\w*|unique|unlogged|global|local|recursive|materialized)\s+)*
+          (?:{_SCHEMA_OBJECTS}|extension|materialized)
+        | (?:alter|drop)\s+{_SCHEMA_OBJECTS} | alter\s+(?:default\s+privileges|system)\s
+        | comment\s+on\s+{_SCHEMA_OBJECTS} | truncate\s | rename\s+tables?\s | (?:optimize|lock)\s+tables?\s
+        | grant\s.+?\s(?:on|to)\s | revoke\s.+?\s(?:on|from)\s | reassign\s+owned\s
+        | set\s+(?:(?:session|local|global|persist)\s+)?(?:
+            (?:search_path|session|role|names|time\s+zone|transaction|constraints|datestyle|autocommit)\b
+            | @@?[\w.]+ | \w+[_.][\w.]*\s*(?:=|to\s))
+        | copy\s+[\w."?]+\s*(?:\([^)]*\)\s*)?(?:from|to)\s+(?:stdin|stdout|program\s|'|"|\?)
+        | copy\s*\(\s*(?:select|with|insert|update|delete)\s
+        | call\s+[\w.?]+\s*\( | exec\s+\w | declare\s | refresh\s+materialized\s
+        | vacuum\b | analyze\s | reindex\s+(?:table|index|schema|database|system)\s
+        | attach\s+(?:database\s+)?\S+\s+as\s | detach\s+database\s
+        | (?:release\s+|rollback\s+to\s+)?savepoint\s | use\s+[\w`"\[\].?]+\s*;?\s*$
+        | show\s+(?:full\s+)?(?:tables|columns|databases|schemas|index|indexes|keys|create|grants|variables|status)\b
     )""",
-    re.IGNORECASE | re.VERBOSE,
+    re.IGNORECASE | re.VERBOSE | re.DOTALL,
 )
 _CLAUSE = re.compile(
     r"""\b(?:
@@ -115,6 +129,7 @@ _CLAUSE = re.compile(
         | order\s+by\s | group\s+by\s | inner\s+join\s | left\s+(?:outer\s+)?join\s | join\s+\S+\s+on\s
         | values\s*\( | returning\s | on\s+conflict\b | union\s+(?:all\s+)?select\b
         | limit\s+[\d?%:$] | offset\s+[\d?%:$]
+        | (?:and|or)\s+[\w."`\[\]?]+\s*(?:=|<>|\blike|\bilike)\s*'\?'
     )""",
     re.IGNORECASE | re.VERBOSE | re.DOTALL,
 )

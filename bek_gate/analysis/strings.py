@@ -1,4 +1,4 @@
-"""Is a string built from non-constant values? (f-strings, ``%``, ``.format``, ``+``, ``join``)
+"""Is a string built from non-constant values? (f-strings, ``%``, ``.format``, ``+``, ``join``, ``.replace``)
 
 Every rule that cares where text comes from (SQL, shell commands, templates,
 log messages) asks this one analysis, so they all agree on what is constant:
@@ -54,8 +54,10 @@ _ESCAPING_CALLS = frozenset(
     {"shlex.quote", "pipes.quote", "html.escape", "markupsafe.escape", "MySQLdb.escape_string"}
     | {"psycopg2.extensions.quote_ident", "pymysql.converters.escape_string"}
 )
+# Django's ``SchemaEditor.quote_value`` quotes a value as an SQL literal.
 _ESCAPING_METHODS = frozenset(
-    {"quote_name", "quote_ident", "quote_identifier", "mogrify", "escape_string", "escape_literal"}
+    {"quote_name", "quote_ident", "quote_identifier", "quote_value", "mogrify", "escape_string"}
+    | {"escape_literal"}
 )
 # ``geo_quote_name``, ``quote_name_unless_alias``: names that say they quote.
 _ESCAPING_NAME_PARTS = ("quote_name", "quote_ident", "quote_identifier", "quote_literal")
@@ -368,6 +370,8 @@ class _Analysis:
                 receiver = self.value(func.value, depth)
                 if receiver.kind == "built":
                     return receiver
+                if method == "replace" and _is_template(receiver):
+                    return self._replace(node, receiver, depth)
                 if receiver.is_constant and receiver.is_str:
                     args_constant = all(self.value(a.value, depth).is_constant for a in node.args)
                     return constant(None) if args_constant else UNKNOWN
@@ -391,6 +395,19 @@ class _Analysis:
             inner = self.value(node.args[0].value, depth)
             return inner if inner.kind != "unknown" else UNKNOWN
         return self._helper_result(node, depth)
+
+    def _replace(self, node: cst.Call, template: StringValue, depth: int) -> StringValue:
+        """``TEMPLATE.replace("%s", value)``: a constant template filled in, like ``%``-formatting."""
+        if len(node.args) < 2 or any(arg.keyword is not None or arg.star for arg in node.args[:2]):
+            return UNKNOWN
+        old, new = (self.value(arg.value, depth) for arg in node.args[:2])
+        if not (old.is_constant and old.is_str):
+            return UNKNOWN  # what is replaced is not known, so neither is the text
+        if new.is_constant:
+            return constant(None)
+        text = template.text.replace(old.text, "?") if template.text and old.text else "?"
+        parts = list(new.built.dynamic_parts) if new.built else [node.args[1].value]
+        return built("str.replace()", node, parts, text)
 
     def _template_substitute(self, node: cst.Call, func: cst.Attribute, depth: int) -> StringValue:
         """``string.Template("... $name").substitute(name=value)``."""
@@ -616,16 +633,20 @@ class _Analysis:
         return UNKNOWN
 
     def _class_attribute_values(self, node: cst.Attribute) -> list[cst.CSTNode] | None:
-        """``self.table`` / ``cls.table`` where the class body says ``table = "users"``."""
+        """``self.table`` / ``cls.table`` where the class body (or a base class's) says ``table = "users"``."""
         if not isinstance(node.value, cst.Name):
             return None
         for scope in self.context.scope.visible_chain():
             class_scope = scope.method_class()
             if class_scope is None or scope.self_name != node.value.value:
                 continue
-            if node.attr.value in class_scope.instance_attributes:
+            lineage = self.context.class_lineage(class_scope)
+            if any(node.attr.value in owner.instance_attributes for owner in lineage):
                 return None
-            recorded = class_scope.bindings.get(node.attr.value)
+            # The nearest class body that sets it wins, as attribute lookup goes.
+            recorded = next(
+                (o.bindings[node.attr.value] for o in lineage if node.attr.value in o.bindings), None
+            )
             if not recorded or any(b.kind != "assign" or b.value is None for b in recorded):
                 return None
             return [binding.value for binding in recorded if binding.value is not None]

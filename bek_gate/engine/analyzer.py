@@ -173,6 +173,17 @@ class Analyzer:
                         directive.line,
                         rule_id,
                     )
+        selected = set(self.plan.selected)
+        for directive in suppressions.directives:
+            # Unused only if every rule it names ran here: a rule this run did not
+            # select could still need it.
+            if not directive.used and (directive.rule_ids is None or directive.rule_ids <= selected):
+                yield Notice(
+                    "unused-ignore",
+                    f"'{directive.text}' suppresses nothing",
+                    relpath,
+                    directive.line,
+                )
         for directive in suppressions.misplaced_file_directives:
             yield Notice(
                 "suppression",

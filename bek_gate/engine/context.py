@@ -13,6 +13,7 @@ from bek_gate.analysis.scopes import Binding, Scope, reaching
 
 T = TypeVar("T")
 BLOCK_TYPES = (cst.Module, cst.IndentedBlock, cst.SimpleStatementSuite)
+_MAX_LINEAGE = 16
 
 
 @dataclass(frozen=True)
@@ -41,6 +42,7 @@ class FileContext:
     Rules use: ``path``, ``source``, ``module``, ``ancestors`` (outermost
     first, not including the node being visited), ``imports``,
     ``qualified_name(node)``, ``bindings(name)``, ``assigned_values(name)``,
+    ``instance_attribute_values(attr)``, ``class_lineage(scope)``,
     ``built_string(expr)``, ``code(node)`` and ``enclosing(*types)``.
     """
 
@@ -51,6 +53,8 @@ class FileContext:
         self.imports = names.ImportTable.from_module(module)
         self.ancestors: list[cst.CSTNode] = []
         self.scope = Scope("module", module, None)
+        # Each class walked so far, by ``id()`` of its ``ClassDef``: base classes are found here.
+        self.class_scopes: dict[int, Scope] = {}
         self.reports: list[Report] = []
         self.facts: list[RawFact] = []
         self._cache: dict[tuple[object, ...], Any] = {}
@@ -123,7 +127,12 @@ class FileContext:
         return values
 
     def instance_attribute_values(self, node: cst.Attribute) -> list[cst.CSTNode] | None:
-        """Values assigned to ``self.<attr>`` in the class's methods, for ``self.<attr>``."""
+        """Values assigned to ``self.<attr>`` in the class's methods, for ``self.<attr>``.
+
+        The methods of its base classes defined earlier in this module
+        (``class_lineage``) write to the same instance, so their assignments
+        count too: all of them are possible values.
+        """
         if not isinstance(node.value, cst.Name):
             return None
         for scope in self.scope.visible_chain():
@@ -132,10 +141,52 @@ class FileContext:
             class_scope = scope.method_class()
             if class_scope is None or scope.self_name != node.value.value:
                 continue
-            recorded = class_scope.instance_attributes.get(node.attr.value)
+            attr = node.attr.value
+            recorded = [
+                b
+                for owner in self.class_lineage(class_scope)
+                for b in owner.instance_attributes.get(attr, ())
+            ]
             if not recorded or any(b.kind != "assign" or b.value is None for b in recorded):
                 return None
             return [binding.value for binding in recorded if binding.value is not None]
+        return None
+
+    def class_lineage(self, class_scope: Scope) -> list[Scope]:
+        """``class_scope``, then the scopes of its base classes defined earlier in this module, nearest first.
+
+        A base is found by its name, as it is bound where the class is defined
+        (and only when that binding is the class statement); bases imported
+        from other modules are not followed.
+        """
+        return self.cached(("class-lineage", id(class_scope.node)), lambda: self._lineage(class_scope))
+
+    def _lineage(self, class_scope: Scope) -> list[Scope]:
+        lineage = [class_scope]
+        for owner in lineage:  # grows as bases are found: breadth first, each class once
+            if len(lineage) > _MAX_LINEAGE:
+                break
+            node = owner.node
+            if not isinstance(node, cst.ClassDef) or owner.parent is None:
+                continue
+            for base in node.bases:
+                if base.keyword is not None or base.star or not isinstance(base.value, cst.Name):
+                    continue
+                found = self._class_named(base.value.value, node, owner.parent)
+                if found is not None and all(found is not known for known in lineage):
+                    lineage.append(found)
+        return lineage
+
+    def _class_named(self, name: str, subclass: cst.ClassDef, where: Scope) -> Scope | None:
+        for scope in where.visible_chain():
+            recorded = scope.bindings.get(name)
+            if not recorded:
+                continue
+            # ``class Client(Client)`` binds its own name first; the base is the binding before it.
+            earlier = [binding for binding in recorded if binding.node is not subclass]
+            if not earlier or earlier[-1].kind != "class":
+                return None
+            return self.class_scopes.get(id(earlier[-1].node))
         return None
 
     def qualified_name(self, node: cst.CSTNode) -> str | None:

@@ -226,6 +226,7 @@ def _enter_class(context: FileContext, node: cst.CSTNode) -> None:
     assert isinstance(node, cst.ClassDef)
     _bind(context, node.name.value, "class", None, node)
     context.scope = Scope("class", node, context.scope)
+    context.class_scopes[id(node)] = context.scope
 
 
 def _leave_scope(context: FileContext, node: cst.CSTNode) -> None:

@@ -10,7 +10,6 @@ import re
 from collections.abc import Iterable
 from pathlib import Path
 
-from bek_gate.checklists import ChecklistItem
 from bek_gate.findings import PARSE_ERROR, SEVERITIES, SEVERITY_RANK, Finding, Notice
 from bek_gate.rules.loader import LoadedRule
 from bek_gate.verdict import GateResult, ItemOutcome, gates
@@ -24,16 +23,29 @@ LEVEL_BY_SEVERITY = {"critical": "error", "high": "error", "medium": "warning", 
 SECURITY_SEVERITY = {"critical": "9.5", "high": "8.0", "medium": "5.5", "low": "3.0"}
 
 # The order tables show item statuses in.
-DISPLAY_ORDER = ("passed", "failed", "warning", "error", "not-automated", "manual", "disabled")
+DISPLAY_ORDER = (
+    "passed",
+    "failed",
+    "warning",
+    "error",
+    "not-automated",
+    "attested",
+    "unattested",
+    "not-applicable",
+    "disabled",
+)
 STATUS_LABELS = {
     "passed": "passed",
     "failed": "failed",
     "warning": "warning",
     "error": "rule crashed",
     "not-automated": "not automated yet",
-    "manual": "manual",
+    "attested": "manual, attested",
+    "unattested": "manual, unattested",
+    "not-applicable": "not applicable",
     "disabled": "disabled",
 }
+MANUAL_STATUSES = ("attested", "unattested", "not-applicable")
 
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
 _NAMED_ESCAPES = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
@@ -120,25 +132,18 @@ def unlinked_findings(result: GateResult) -> list[Finding]:
     return [finding for finding in active(result) if finding not in owned and finding.rule_id != PARSE_ERROR]
 
 
-def manual_state(result: GateResult, item: ChecklistItem) -> str:
-    """The attestation state of a manual item.
-
-    The gate may put ``{item id: state}`` under ``extras["attestations"]``
-    (e.g. "attested by ana on 2025-01-10", "attestation expired"); without it
-    the item is simply not attested.
-    """
-    attestations = result.extras.get("attestations")
-    if isinstance(attestations, dict):
-        state = attestations.get(item.id)
-        if isinstance(state, str) and state.strip():
-            return one_line(state.strip())
-    return "not attested"
+def manual_state(outcome: ItemOutcome) -> str:
+    """The attestation state of a manual item, in words ("attested by ana on 2026-10-01")."""
+    if outcome.attestation is None:
+        return "not attested"
+    return one_line(outcome.attestation.describe())
 
 
 def item_reason(result: GateResult, outcome: ItemOutcome) -> str:
     """Why an item without findings is not simply passed: one short sentence."""
     if outcome.item.manual:
-        return f"manual check: {manual_state(result, outcome.item)}"
+        required = " (attestations are required)" if outcome.status == "failed" else ""
+        return f"manual check: {manual_state(outcome)}{required}"
     if outcome.status == "not-automated":
         missing = ", ".join(outcome.missing_rules) or "its rules"
         return f"not automated yet (rule not implemented: {missing})"
@@ -187,9 +192,15 @@ def verdict_headline(result: GateResult) -> str:
     """PASSED / FAILED / ERROR and why, in one sentence."""
     verdict = result.verdict
     if not verdict.passed:
-        return (
-            f"FAILED: {plural(len(verdict.gating), 'new finding')} at or above {verdict.fail_on} (--fail-on)"
-        )
+        reasons = []
+        if verdict.gating or not verdict.failed_items:
+            reasons.append(
+                f"{plural(len(verdict.gating), 'new finding')} at or above {verdict.fail_on} (--fail-on)"
+            )
+        if verdict.failed_items:
+            count = plural(len(verdict.failed_items), "manual item")
+            reasons.append(f"{count} not attested (--require-attestations)")
+        return "FAILED: " + "; ".join(reasons)
     if verdict.internal_errors:
         return (
             f"ERROR: no new finding at or above {verdict.fail_on}, "

@@ -74,7 +74,7 @@ def _item(result: GateResult, outcome: ItemOutcome) -> dict[str, Any]:
         "status": outcome.status,
         "reason": common.item_reason(result, outcome) if not outcome.findings else None,
         "manual": item.manual,
-        "attestation": common.manual_state(result, item) if item.manual else None,
+        "attestation": _attestation(outcome) if item.manual else None,
         "rules": list(item.rules),
         "missingRules": list(outcome.missing_rules),
         "findings": [finding.fingerprint for finding in outcome.findings],
@@ -133,4 +133,17 @@ def _rule(result: GateResult, loaded: LoadedRule, security: bool) -> dict[str, A
         "fix": cls.fix,
         "tags": common.rule_tags(loaded, security),
         "projectRule": loaded.is_project_rule,
+    }
+
+
+def _attestation(outcome: ItemOutcome) -> dict[str, Any]:
+    state = outcome.attestation
+    found = state.attestation if state is not None else None
+    return {
+        "state": state.state if state is not None else "unattested",
+        "text": common.manual_state(outcome),
+        "by": found.by if found else None,
+        "date": found.date.isoformat() if found else None,
+        "expires": found.expires.isoformat() if found and found.expires else None,
+        "evidence": found.evidence if found else None,
     }

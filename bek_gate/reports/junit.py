@@ -62,10 +62,10 @@ def _item_case(result: GateResult, checklist_id: str, outcome: ItemOutcome) -> T
         )
     elif outcome.status == "error":
         case.add_error_info(message=_clean(common.item_reason(result, outcome)), error_type="internal-error")
-    elif outcome.status in ("not-automated", "disabled", "manual"):
+    elif outcome.status in ("not-automated", "disabled", *common.MANUAL_STATUSES):
         reason = common.item_reason(result, outcome)
         output = None
-        if outcome.status == "manual" and item.how_to_verify:
+        if item.manual and item.how_to_verify:
             output = "how to verify: " + item.how_to_verify
         case.add_skipped_info(message=_clean(reason), output=_clean(output) if output else None)
     if outcome.suppressed:

@@ -28,7 +28,9 @@ _HEADERS = {
     "warning": "Warning",
     "error": "Rule crashed",
     "not-automated": "Not automated",
-    "manual": "Manual",
+    "attested": "Manual attested",
+    "unattested": "Manual unattested",
+    "not-applicable": "N/A",
     "disabled": "Disabled",
 }
 
@@ -112,7 +114,7 @@ def _items_tables(result: GateResult) -> list[str]:
                     else common.item_reason(result, outcome)
                 )
                 target = with_findings
-            elif outcome.status in ("not-automated", "manual"):
+            elif outcome.status in ("not-automated", *common.MANUAL_STATUSES):
                 detail = common.item_reason(result, outcome)
                 target = waiting
             else:

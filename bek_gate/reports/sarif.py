@@ -133,6 +133,13 @@ def _descriptor(result: GateResult, loaded: LoadedRule, security: bool, items: l
     severity = common.effective_severity(result, loaded.id)
     doc = loaded.doc
     help_markdown = doc.markdown() if doc.summary or doc.sections else f"{cls.title}\n\nFix: {cls.fix}\n"
+    pattern = result.patterns.get(cls.pattern or "")
+    if pattern is not None:
+        # The knowledge-base pattern that explains the fix, summarised where the finding is read.
+        help_markdown += (
+            f"\n## Pattern: {pattern.title}\n\n{pattern.solution_summary()}\n\n"
+            f"Read the whole pattern with `bek show {pattern.id}`.\n"
+        )
     full = " ".join((doc.section("What it finds") or doc.summary or cls.title).split())
     properties: dict[str, Any] = {
         "tags": common.rule_tags(loaded, security)[:MAX_TAGS],

@@ -29,10 +29,12 @@ _MARKS = {
     "passed": "✓",
     "error": "E",
     "not-automated": "?",
-    "manual": "○",
+    "attested": "○",
+    "unattested": "○",
+    "not-applicable": "-",
     "disabled": "-",
 }
-_COMPACT = ("passed", "not-automated", "manual", "disabled")
+_COMPACT = ("passed", "not-automated", "attested", "unattested", "not-applicable", "disabled")
 _LINE_BREAK = re.compile(r"\r\n|\r|\n")  # the line ends Python's tokenizer counts, and only those
 _CODES = {"bold": "1", "dim": "2", "red": "31", "green": "32", "yellow": "33", "blue": "34", "cyan": "36"}
 _SEVERITY_COLOUR = {"critical": "red", "high": "red", "medium": "yellow", "low": "blue"}
@@ -152,12 +154,14 @@ class _TextReport:
     def _compact(self, status: str, outcomes: list[ItemOutcome]) -> list[str]:
         if not outcomes:
             return []
-        if status == "manual":
-            groups = common.count_by(common.manual_state(self.result, o.item) for o in outcomes)
-            out = []
-            for state, _ in groups:
-                members = [o for o in outcomes if common.manual_state(self.result, o.item) == state]
-                out += self._id_line(status, f"manual, {state}", [o.item.id for o in members])
+        if status == "unattested":
+            expired = [o for o in outcomes if o.attestation is not None and o.attestation.state == "expired"]
+            missing = [o for o in outcomes if o not in expired]
+            out = (
+                self._id_line(status, "manual, not attested", [o.item.id for o in missing]) if missing else []
+            )
+            if expired:
+                out += self._id_line(status, "manual, attestation expired", [o.item.id for o in expired])
             return out
         if status == "not-automated":
             ids = [f"{o.item.id} (needs {', '.join(o.missing_rules)})" for o in outcomes]

@@ -62,6 +62,9 @@ def test_all_reports_in_one_run(tmp_path: Path) -> None:
         "security" in sql_rule["properties"]["tags"]
         and "external/cwe/cwe-89" in sql_rule["properties"]["tags"]
     )
+    # The help ends with the knowledge-base pattern that explains the fix.
+    assert "## Pattern: " in sql_rule["help"]["markdown"]
+    assert "bek show sec-sql-injection" in sql_rule["help"]["markdown"]
     assert len(sarif_run["results"]) == len(report["findings"])
     for result in sarif_run["results"]:
         location = result["locations"][0]["physicalLocation"]

@@ -10,18 +10,20 @@ produce them.
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import replace
 from pathlib import Path
 
 import libcst as cst
 
+from bek_gate.attestations import Attestation
 from bek_gate.checklists import Checklist, ChecklistItem
 from bek_gate.engine.analyzer import AnalysisPlan, Analyzer
 from bek_gate.findings import PARSE_ERROR, Finding, Location, Notice
 from bek_gate.resources import data_dir
 from bek_gate.rules import Invalid, Rule, Valid
 from bek_gate.rules.loader import LoadedRule, RuleSet, check_rule_class, load_rule_file
-from bek_gate.verdict import GateResult, decide, evaluate_items
+from bek_gate.verdict import GateResult, ManualPolicy, decide, evaluate_items
 
 
 class FakeSql(Rule):
@@ -256,6 +258,9 @@ def enrich(
     return sorted(enriched, key=Finding.sort_key)
 
 
+TODAY = dt.date(2026, 11, 28)
+
+
 def build(
     root: Path,
     findings: list[Finding],
@@ -267,19 +272,23 @@ def build(
     disabled: tuple[str, ...] = ("fake-disabled",),
     files_checked: int = 0,
     extras: dict[str, object] | None = None,
+    attestations: dict[str, Attestation] | None = None,
+    require_attestations: bool = False,
 ) -> GateResult:
     rules = rules if rules is not None else loaded_rules()
     checklists = checklists if checklists is not None else [security_checklist(), api_checklist()]
     notices = sorted(notices or [], key=Notice.sort_key)
     findings = sorted(findings, key=Finding.sort_key)
     implemented = set(rules) | set(disabled)
+    manual = ManualPolicy(attestations or {}, TODAY, require_attestations)
+    outcomes = evaluate_items(checklists, findings, implemented, set(disabled), fail_on, None, manual)
     return GateResult(
         tool_version="0.1.0",
         root=root,
-        checklists=evaluate_items(checklists, findings, implemented, set(disabled), fail_on),
+        checklists=outcomes,
         findings=findings,
         notices=notices,
-        verdict=decide(findings, notices, fail_on),
+        verdict=decide(findings, notices, fail_on, outcomes),
         rules=list(rules.values()),
         severities={rule_id: loaded.cls.severity for rule_id, loaded in rules.items()},
         files_checked=files_checked,
@@ -382,13 +391,24 @@ def undecodable_path_result(root: Path) -> GateResult:
 
 
 def with_required_attestations(result: GateResult) -> GateResult:
-    """Manual items turned into failures, as ``--require-attestations`` may make them."""
+    """Unattested manual items turned into failures, as ``--require-attestations`` makes them."""
     outcomes = []
     for checklist in result.checklists:
         items = tuple(
-            replace(outcome, status="failed") if outcome.status == "manual" else outcome
+            replace(outcome, status="failed") if outcome.status == "unattested" else outcome
             for outcome in checklist.items
         )
         outcomes.append(replace(checklist, items=items))
     result.checklists = outcomes
     return result
+
+
+def attestation(item: str, *, expires: str | None = None, status: str = "done") -> Attestation:
+    return Attestation(
+        item=item,
+        status=status,
+        by="ana",
+        date=dt.date(2025, 1, 10),
+        expires=dt.date.fromisoformat(expires) if expires else None,
+        evidence="https://wiki.example.com/pentest",
+    )

@@ -133,7 +133,9 @@ def test_checklists_with_item_outcomes(rich: GateResult) -> None:
         "error": 0,
         "not-automated": 1,
         "disabled": 1,
-        "manual": 1,
+        "attested": 0,
+        "unattested": 1,
+        "not-applicable": 0,
     }
     items = {item["id"]: item for item in security["items"]}
     fingerprints = {finding.path: finding.fingerprint for finding in rich.findings}
@@ -142,7 +144,7 @@ def test_checklists_with_item_outcomes(rich: GateResult) -> None:
     assert items["sec-01"]["suppressed"] == 1 and items["sec-01"]["reason"] is None
     assert items["sec-04"]["missingRules"] == ["secret-in-log"]
     assert items["sec-04"]["reason"] == "not automated yet (rule not implemented: secret-in-log)"
-    assert items["sec-05"]["attestation"] == "not attested" and items["sec-05"]["manual"] is True
+    assert items["sec-05"]["attestation"]["state"] == "unattested" and items["sec-05"]["manual"] is True
     assert items["sec-01"]["attestation"] is None
 
 
@@ -163,12 +165,26 @@ def test_effective_severity_is_reported_next_to_the_default(rich: GateResult) ->
 
 
 def test_extras_are_kept_and_sorted(clean: GateResult) -> None:
-    clean.extras.update({"zeta": Path("x/y"), "attestations": {"sec-05": "attested by ana"}})
+    clean.extras.update({"zeta": Path("x/y"), "alpha": 1})
     data = _report(clean)
-    assert list(data["extras"]) == ["attestations", "zeta"]
+    assert list(data["extras"]) == ["alpha", "zeta"]
     assert data["extras"]["zeta"] == "x/y"
-    sec05 = next(item for item in data["checklists"][0]["items"] if item["id"] == "sec-05")
-    assert sec05["attestation"] == "attested by ana"
+
+
+def test_attestations_are_reported(tmp_path: Path) -> None:
+    result = factory.build(
+        tmp_path, [], attestations={"sec-05": factory.attestation("sec-05", expires="2027-01-01")}
+    )
+    sec05 = next(item for item in _report(result)["checklists"][0]["items"] if item["id"] == "sec-05")
+    assert sec05["status"] == "attested"
+    assert sec05["attestation"] == {
+        "state": "attested",
+        "text": "attested by ana on 2025-01-10, expires 2027-01-01",
+        "by": "ana",
+        "date": "2025-01-10",
+        "expires": "2027-01-01",
+        "evidence": "https://wiki.example.com/pentest",
+    }
 
 
 def test_hostile_strings_round_trip_exactly(hostile: GateResult) -> None:

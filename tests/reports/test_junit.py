@@ -115,10 +115,12 @@ def test_clean_run_has_passing_cases(clean: GateResult) -> None:
     assert sum(1 for case in cases.values() if case.is_passed) == 6
 
 
-def test_manual_attestation_state_from_the_gate(clean: GateResult) -> None:
-    clean.extras["attestations"] = {"api-02": "attestation expired on 2024-12-31"}
-    (result,) = _cases(clean)["checklist-api-review/api-02 Runbook exists"].result
-    assert result.message == "manual check: attestation expired on 2024-12-31"
+def test_manual_attestation_state_from_the_gate(tmp_path: Path) -> None:
+    expired = factory.build(
+        tmp_path, [], attestations={"api-02": factory.attestation("api-02", expires="2024-12-31")}
+    )
+    (result,) = _cases(expired)["checklist-api-review/api-02 Runbook exists"].result
+    assert result.message == "manual check: attestation expired on 2024-12-31 (by ana)"
 
 
 def test_hostile_strings_are_escaped_and_survive_parsing(hostile: GateResult) -> None:
@@ -149,4 +151,4 @@ def test_an_item_that_fails_without_findings_fails_with_its_reason(clean: GateRe
         "checklist-security-review/sec-05 Penetration test done this year"
     ].result
     assert isinstance(failure, Failure)
-    assert failure.message == "manual check: not attested"
+    assert failure.message == "manual check: not attested (attestations are required)"

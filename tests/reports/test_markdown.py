@@ -20,10 +20,14 @@ def test_headline_and_checklist_table(rich: GateResult) -> None:
     assert lines[0] == "## ❌ bek gate: FAILED: 2 new findings at or above high (--fail-on)"
     assert lines[2].startswith("findings: 0 critical, 3 high, 1 medium, 0 low")
     header = lines.index(
-        "| Checklist | Passed | Failed | Warning | Rule crashed | Not automated | Manual | Disabled |"
+        "| Checklist | Passed | Failed | Warning | Rule crashed | Not automated | Manual attested "
+        "| Manual unattested | N/A | Disabled |"
     )
-    assert lines[header + 2] == "| `checklist-security-review` Security review | 1 | 1 | 1 | 0 | 1 | 1 | 1 |"
-    assert lines[header + 3] == "| `checklist-api-review` API review | 0 | 1 | 0 | 0 | 0 | 1 | 0 |"
+    assert (
+        lines[header + 2]
+        == "| `checklist-security-review` Security review | 1 | 1 | 1 | 0 | 1 | 0 | 1 | 0 | 1 |"
+    )
+    assert lines[header + 3] == "| `checklist-api-review` API review | 0 | 1 | 0 | 0 | 0 | 0 | 1 | 0 | 0 |"
 
 
 def test_items_and_findings_tables(rich: GateResult) -> None:
@@ -32,7 +36,10 @@ def test_items_and_findings_tables(rich: GateResult) -> None:
         "| `sec-04` | not automated yet | Secrets are not logged | not automated yet (rule not implemented: secret-in-log) |"
         in lines
     )
-    assert "| `sec-05` | manual | Penetration test done this year | manual check: not attested |" in lines
+    assert (
+        "| `sec-05` | manual, unattested | Penetration test done this year | manual check: not attested |"
+        in lines
+    )
     assert "| `sec-03`" not in "\n".join(lines), "passed items are only counted"
     assert "| `sec-01` | failed | Parameterise SQL queries | 2 findings |" in lines
     findings = lines.index("### Findings (3)")
@@ -42,7 +49,7 @@ def test_items_and_findings_tables(rich: GateResult) -> None:
     )
     assert findings < items < folded, "findings first; items waiting for a rule or a person folded away last"
     assert folded < lines.index(
-        "| `sec-05` | manual | Penetration test done this year | manual check: not attested |"
+        "| `sec-05` | manual, unattested | Penetration test done this year | manual check: not attested |"
     )
     assert "### Findings (3)" in lines
     rows = [line for line in lines if line.startswith("| high") or line.startswith("| medium")]
@@ -117,7 +124,10 @@ def test_huge_result_with_default_caps_is_small(tmp_path: Path) -> None:
 
 def test_an_item_that_fails_without_findings_is_in_the_failed_items(clean: GateResult) -> None:
     lines = markdown.render(factory.with_required_attestations(clean)).splitlines()
-    assert "| `sec-05` | failed | Penetration test done this year | manual check: not attested |" in lines
+    assert (
+        "| `sec-05` | failed | Penetration test done this year | manual check: not attested (attestations are required) |"
+        in lines
+    )
     assert lines.index("### Items that failed or warn") < lines.index(
-        "| `sec-05` | failed | Penetration test done this year | manual check: not attested |"
+        "| `sec-05` | failed | Penetration test done this year | manual check: not attested (attestations are required) |"
     )

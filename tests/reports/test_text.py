@@ -83,12 +83,19 @@ def test_items_without_findings_take_one_line_per_status(rich: GateResult) -> No
     assert "  - disabled (1): sec-06" in lines
 
 
-def test_manual_items_show_the_attestation_state_from_the_gate(tmp_path: Path) -> None:
-    result = factory.clean_result(tmp_path)
-    result.extras["attestations"] = {"sec-05": "attested by ana on 2025-01-10"}
+def test_manual_items_show_their_attestation_state(tmp_path: Path) -> None:
+    (tmp_path / "ok.py").write_text("x = 1\n", encoding="utf-8")
+    result = factory.build(
+        tmp_path,
+        [],
+        attestations={
+            "sec-05": factory.attestation("sec-05"),
+            "api-02": factory.attestation("api-02", expires="2026-01-01"),
+        },
+    )
     lines = _lines(result)
-    assert "  ○ manual, attested by ana on 2025-01-10 (1): sec-05" in lines
-    assert "  ○ manual, not attested (1): api-02" in lines
+    assert "  ○ manual, attested (1): sec-05" in lines
+    assert "  ○ manual, attestation expired (1): api-02" in lines
 
 
 def test_parse_errors_internal_errors_notices_suppressed_and_baseline_have_their_sections(
@@ -120,11 +127,24 @@ def test_verdict_table_and_line(rich: GateResult) -> None:
         "warning",
         "rule crashed",
         "not automated yet",
-        "manual",
+        "manual, attested",
+        "manual, unattested",
+        "not applicable",
         "disabled",
     ]
-    assert lines[header + 1].split() == ["checklist-security-review", "1", "1", "1", "0", "1", "1", "1"]
-    assert lines[header + 2].split() == ["checklist-api-review", "0", "1", "0", "0", "0", "1", "0"]
+    assert lines[header + 1].split() == [
+        "checklist-security-review",
+        "1",
+        "1",
+        "1",
+        "0",
+        "1",
+        "0",
+        "1",
+        "0",
+        "1",
+    ]
+    assert lines[header + 2].split() == ["checklist-api-review", "0", "1", "0", "0", "0", "0", "1", "0", "0"]
     verdict = lines[-1]
     assert verdict.startswith("FAILED: 2 new findings at or above high (--fail-on)")
     assert "0 critical, 3 high, 1 medium, 0 low" in verdict
@@ -226,7 +246,10 @@ def test_colour_only_when_asked(rich: GateResult) -> None:
 
 def test_an_item_that_fails_without_findings_is_listed_with_its_reason(clean: GateResult) -> None:
     lines = _lines(factory.with_required_attestations(clean))
-    assert "  ✗ sec-05 Penetration test done this year: manual check: not attested" in lines
+    assert (
+        "  ✗ sec-05 Penetration test done this year: manual check: not attested (attestations are required)"
+        in lines
+    )
 
 
 def test_an_item_with_only_baseline_findings_says_so(tmp_path: Path) -> None:

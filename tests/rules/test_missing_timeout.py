@@ -168,6 +168,30 @@ POSITIVE = [
         """,
     ),
     Snippet(
+        "session set up by a base client in the same module",
+        """
+        import requests
+
+        class CarrierClient:
+            def __init__(self, session=None):
+                self.session = session or requests.Session()
+
+        class TrackingMixin:
+            pass
+
+        class UpsClient(TrackingMixin, CarrierClient):
+            def track(self, number):
+                return self.session.get(f"{UPS_URL}/track/{number}").json()  # flag
+
+        class DhlClient(UpsClient):
+            def label(self, shipment):
+                return self.session.post(f"{DHL_URL}/labels", json=shipment, timeout=10).json()
+
+            def status(self, number):
+                return self.session.get(f"{DHL_URL}/status/{number}")  # flag
+        """,
+    ),
+    Snippet(
         "parameter annotated as a requests session",
         """
         import requests
@@ -955,6 +979,25 @@ NEGATIVE = [
 
             def charge(self, amount):
                 return self.session.post(CHARGES_URL, data={"amount": amount}, timeout=self.timeout)
+        """,
+    ),
+    Snippet(
+        "base client mounts a timeout adapter; subclass of an imported base",
+        """
+        import requests
+        from carriers.base import RemoteCarrier
+
+        class CarrierClient:
+            def __init__(self):
+                self.session = TimeoutSession()
+
+        class UpsClient(CarrierClient):
+            def track(self, number):
+                return self.session.get(f"{UPS_URL}/track/{number}").json()
+
+        class FedexClient(RemoteCarrier):
+            def track(self, number):
+                return self.session.get(f"{FEDEX_URL}/track/{number}").json()
         """,
     ),
     Snippet(

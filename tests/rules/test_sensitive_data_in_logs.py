@@ -517,9 +517,248 @@ POSITIVE: dict[str, str] = {
         def login_view(request):
             logger.info("login for %s / %s", request.POST["username"], request.POST["password"])
     """,
+    "created-api-key-raw-key": """
+        import logging
+
+        from app.models import ApiKey
+
+        def create_key(user):
+            api_key = ApiKey.objects.create(user=user)
+            logging.info("api key created: %s", api_key.key)
+            return api_key
+    """,
+    "token-plaintext-holder": """
+        import logging
+
+        logger = logging.getLogger(__name__)
+
+        def issue(user, token):
+            logger.debug("issued for %s: %s", user.id, token.plaintext)
+    """,
+    "password-raw-value-holder": """
+        import logging
+
+        logger = logging.getLogger(__name__)
+
+        def change(user, password):
+            logger.debug("new password for %s: %s", user.id, password.raw_value)
+    """,
+    "django-cookie-named-by-setting": """
+        import logging
+
+        from django.conf import settings
+
+        logger = logging.getLogger(__name__)
+        SESSION_COOKIE = settings.SESSION_COOKIE_NAME
+
+        class RequestLoggingMiddleware:
+            def __call__(self, request):
+                logger.info("session=%s", request.COOKIES.get(SESSION_COOKIE))
+                return self.get_response(request)
+    """,
+    "outgoing-headers-built-by-call": """
+        import logging
+
+        logger = logging.getLogger(__name__)
+
+        def call(service, url):
+            headers = {"Authorization": bearer_for(service), "Accept": "application/json"}
+            logger.debug("calling %s with %s", url, headers)
+    """,
+    "secret-key-constant": """
+        import logging
+
+        from django.conf import settings
+
+        logger = logging.getLogger(__name__)
+        SECRET_KEY = settings.SECRET_KEY
+
+        def startup():
+            logger.info("%s", SECRET_KEY)
+    """,
+    "pydantic-plain-str-password": """
+        import logging
+
+        from pydantic import BaseModel
+
+        logger = logging.getLogger(__name__)
+
+        class Signup(BaseModel):
+            email: str
+            password: str
+
+        def signup(body: Signup):
+            logger.info("%s", body.password)
+    """,
+    "auth-label-on-headers": """
+        import logging
+
+        logger = logging.getLogger(__name__)
+
+        class Forwarder:
+            def forward(self, service, payload):
+                headers = self.service_headers(service)
+                logger.debug("outbound %s auth=%s", service, headers)
+                return self.session.post(service.url, json=payload, headers=headers)
+    """,
+    "headers-assigned-when-parameter-missing": """
+        import logging
+
+        logger = logging.getLogger(__name__)
+
+        def call(url, token, headers=None):
+            if headers is None:
+                headers = {"Authorization": f"Bearer {token}"}
+            logger.debug("calling %s with %s", url, headers)
+    """,
+    "header-key-named-by-constant": """
+        import logging
+
+        from django.conf import settings
+
+        logger = logging.getLogger(__name__)
+        AUTH_HEADER = "Authorization"
+
+        def call(service):
+            key = settings.SERVICE_KEYS[service]
+            headers = {AUTH_HEADER: f"Bearer {key}", "Accept": "application/json"}
+            logger.debug("calling %s with %s", service, headers)
+    """,
+    "bearer-string-logged": """
+        import logging
+
+        logger = logging.getLogger(__name__)
+
+        def call(service, credential):
+            logger.debug("calling %s", service, extra={"header": "Bearer " + credential})
+    """,
+    "pydantic-secret-str-receiver-not-annotated": """
+        import logging
+
+        from pydantic import BaseModel, SecretStr
+
+        logger = logging.getLogger(__name__)
+
+        class Signup(BaseModel):
+            password: SecretStr
+
+        def signup(body):
+            logger.info("%s", body.password)
+    """,
 }
 
 NEGATIVE: dict[str, str] = {
+    "auth-label-metadata": """
+        import logging
+
+        logger = logging.getLogger(__name__)
+
+        def report(auth_method, result, user):
+            logger.info("auth=%s", auth_method)
+            logger.info("auth: %s", result)
+            logger.info("auth=%s", user.is_authenticated)
+    """,
+    "cookie-key-is-its-name": """
+        import logging
+
+        logger = logging.getLogger(__name__)
+
+        def dump(response, token):
+            for cookie in response.cookies.values():
+                logger.debug("set cookie %s", cookie.key)
+            logger.debug("stored %s", token.hashed_value)
+            logger.debug("hint %s", form.password.help_text)
+    """,
+    "secret-keys-holding-checks": """
+        import logging
+
+        logger = logging.getLogger(__name__)
+
+        def check(password, secrets):
+            logger.info("checked", extra={"password": validate_password(password)})
+            logger.info("loaded", extra={"secrets": sorted(secrets)})
+    """,
+    "pydantic-optional-secret-in-base-model": """
+        import logging
+        from typing import Optional
+
+        from pydantic import BaseModel, SecretStr
+
+        logger = logging.getLogger(__name__)
+
+        class Credentials(BaseModel):
+            api_key: Optional[SecretStr] = None
+            client_secret: SecretStr | None = None
+
+        class Settings(Credentials):
+            region: str
+
+        def start(settings: Settings):
+            logger.info("key=%s secret=%r", settings.api_key, settings.client_secret)
+    """,
+    "created-api-key-metadata": """
+        import logging
+
+        logger = logging.getLogger(__name__)
+
+        def created(api_key, token):
+            logger.info("key %s... for user %s", api_key.prefix, token.user_id)
+            logger.info("token expires at %s", token.expires_at)
+    """,
+    "token-days-left": """
+        import logging
+
+        logger = logging.getLogger(__name__)
+
+        def remind(integration):
+            logger.info("%s days left", integration.token_days_left)
+            logger.info("%d seconds", integration.token_seconds_remaining)
+    """,
+    "cookie-and-header-name-constants": """
+        import logging
+
+        from django.conf import settings
+
+        logger = logging.getLogger(__name__)
+        SESSION_COOKIE = settings.SESSION_COOKIE_NAME
+        API_KEY_HEADER = "X-Api-Key"
+
+        def describe():
+            logger.debug("reading cookie %s", SESSION_COOKIE)
+            logger.debug("expecting header %s", API_KEY_HEADER)
+    """,
+    "preference-cookie-named-by-constant": """
+        import logging
+
+        logger = logging.getLogger(__name__)
+        THEME_COOKIE = "theme"
+
+        def render(request):
+            logger.info("theme=%s", request.COOKIES.get(THEME_COOKIE))
+    """,
+    "outgoing-headers-masked": """
+        import logging
+
+        logger = logging.getLogger(__name__)
+
+        def call(url, token):
+            headers = {"Authorization": mask_token(token), "Accept": "application/json"}
+            logger.debug("calling %s with %s", url, headers)
+    """,
+    "pydantic-secret-str-field": """
+        import logging
+
+        from pydantic import BaseModel, SecretStr
+
+        logger = logging.getLogger(__name__)
+
+        class Signup(BaseModel):
+            email: str
+            new_password: SecretStr
+
+        def signup(body: Signup):
+            logger.info("secret str repr: %s", body.new_password)
+    """,
     "extra-user-id": """
         import logging
 
@@ -1042,6 +1281,11 @@ def test_positive_is_flagged_exactly_once(name: str) -> None:
     assert len(found) == 1, f"{name}: {[f.message for f in found]}"
 
 
+@pytest.mark.parametrize("name", sorted(NEGATIVE))
+def test_negative_is_not_flagged(name: str) -> None:
+    assert [f"line {f.line}: {f.message}" for f in _findings(NEGATIVE[name])] == []
+
+
 def test_message_names_the_call_and_the_value() -> None:
     [finding] = _findings(POSITIVE["model-password-attribute"])
     assert finding.message == "`logger.info()` logs `user.password`; log a masked value or drop it"
@@ -1144,6 +1388,31 @@ def test_unrelated_names(name: str) -> None:
     assert SecretNames().classify(name) == ""
 
 
+def test_time_left_is_metadata() -> None:
+    names = SecretNames()
+    assert names.classify("token_days_left") == METADATA
+    assert names.classify("password_age_hours") == METADATA
+    assert names.classify("session_token_seconds") == METADATA
+
+
+@pytest.mark.parametrize(
+    ("name", "kind"),
+    [
+        ("SESSION_COOKIE", ""),
+        ("API_KEY_HEADER", ""),
+        ("AUTHORIZATION", ""),
+        ("SECRET_KEY", SECRET),
+        ("API_TOKEN", SECRET),
+        ("COOKIE_SECRET", SECRET),
+        ("session_cookie", SECRET),
+        ("COOKIES", SECRET),  # Django's ``request.COOKIES`` is request data, not a constant
+        ("SESSION_COOKIE_NAME", METADATA),
+    ],
+)
+def test_constants_naming_a_cookie_or_header(name: str, kind: str) -> None:
+    assert SecretNames().classify_identifier(name) == kind
+
+
 def test_extra_names_extend_the_vocabulary() -> None:
     names = SecretNames(["pin", "national id"])
     assert names.is_secret("user_pin")
@@ -1168,6 +1437,9 @@ def test_function_names() -> None:
         ("Authorization: Bearer ", "Bearer"),
         ("GET /cb?access_token=", "access_token"),
         ("Authorization header: ", "Authorization header"),
+        ("outbound %s auth=", "auth"),
+        ("token auth: ", "auth"),
+        ("auth failed: ", None),
         ("token_type=", None),
         ("reset token sent to: ", None),
         ("Password reset requested for ", None),

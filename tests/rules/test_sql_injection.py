@@ -623,6 +623,92 @@ POSITIVE = [
         """,
         5,
     ),
+    Case(
+        "postgres-default-privileges-from-cli-arguments",
+        """
+        import argparse
+
+        import psycopg
+
+        def main():
+            parser = argparse.ArgumentParser()
+            parser.add_argument("schema")
+            parser.add_argument("role")
+            args = parser.parse_args()
+            schema, role = args.schema, args.role
+            with psycopg.connect(DSN, autocommit=True) as conn:
+                conn.execute("ALTER DEFAULT PRIVILEGES IN SCHEMA %s GRANT SELECT ON TABLES TO %s" % (schema, role))
+        """,
+        12,
+    ),
+    Case(
+        "ddl-comment-on-from-form",
+        """
+        def describe_table(cursor, table, note):
+            cursor.execute(f"COMMENT ON TABLE {table} IS '{note}'")
+        """,
+        2,
+    ),
+    Case(
+        "row-level-security-tenant-setting",
+        """
+        def use_tenant(cursor, tenant):
+            cursor.execute(f"SET app.current_tenant = '{tenant}'")
+        """,
+        2,
+    ),
+    Case(
+        "create-role-with-password",
+        """
+        def add_reader(conn, name, password):
+            conn.execute(f"CREATE ROLE {name} LOGIN PASSWORD '{password}'")
+        """,
+        2,
+    ),
+    Case(
+        "copy-with-column-list-to-path",
+        """
+        def export(cursor, columns, path):
+            cursor.execute(f"COPY invoices ({columns}) TO '{path}' WITH CSV HEADER")
+        """,
+        2,
+    ),
+    Case(
+        "call-procedure-with-argument",
+        """
+        def recompute(cursor, account):
+            cursor.execute("CALL billing.recompute_balance('%s')" % account)
+        """,
+        2,
+    ),
+    Case(
+        "template-replace-then-filters-appended-in-loop",
+        """
+        from flask import g, request
+
+        BASE_QUERY = "SELECT id, subject FROM tickets WHERE tenant_id = %s"
+
+        def search_tickets():
+            query = BASE_QUERY.replace("%s", str(g.tenant_id))
+            for field, value in request.args.items():
+                query += f" AND {field} = '{value}'"
+            cur = get_db().cursor()
+            cur.execute(query)
+            return cur.fetchall()
+        """,
+        10,
+    ),
+    Case(
+        "filters-appended-to-base-query-of-unknown-origin",
+        """
+        def search(cur, filters):
+            query = base_query_for(filters)
+            for field, value in filters.items():
+                query += f" AND {field} = '{value}'"
+            cur.execute(query)
+        """,
+        5,
+    ),
 ]
 
 NEGATIVE = [
@@ -1189,6 +1275,45 @@ NEGATIVE = [
                 return session.run("MATCH (p:Person {name: $name})-[:KNOWS]->(f) RETURN f", name=name).data()
         """,
     ),
+    Case(
+        "ddl-with-constant-names-only",
+        """
+        def grant_reporting(conn):
+            conn.execute("ALTER DEFAULT PRIVILEGES IN SCHEMA reporting GRANT SELECT ON TABLES TO analyst")
+            conn.execute("SET statement_timeout = 5000")
+        """,
+    ),
+    Case(
+        "tenant-setting-bound-with-set-config",
+        """
+        def use_tenant(cursor, tenant):
+            cursor.execute("SELECT set_config('app.current_tenant', %s, false)", (tenant,))
+        """,
+    ),
+    Case(
+        "prose-commands-on-a-task-runner",
+        """
+        def schedule(runner, name, owner):
+            runner.execute(f"Create a weekly report for {name}")
+            runner.execute(f"Alter the plan for {owner}")
+            runner.execute(f"Set timer to {name}")
+            runner.execute(f"Call {owner} about the delivery")
+        """,
+    ),
+    Case(
+        "escaping-replace-on-unknown-value",
+        """
+        def label(renderer, title):
+            renderer.execute(title.replace("'", "''"))
+        """,
+    ),
+    Case(
+        "pandas-query-with-and",
+        """
+        def adults(frame, name):
+            return frame.query(f"name == '{name}' and age >= 18")
+        """,
+    ),
 ]
 
 
@@ -1311,6 +1436,41 @@ def test_bound_parameters_with_constant_sql_are_safe_through_variables() -> None
         "DROP TABLE ?",
         "WITH recent AS (SELECT 1) SELECT * FROM recent",
         "COPY t FROM STDIN",
+        "ALTER DEFAULT PRIVILEGES IN SCHEMA ? GRANT SELECT ON TABLES TO ?",
+        "GRANT USAGE ON SCHEMA ? TO ?",
+        "REVOKE ALL ON ? FROM ?",
+        "CREATE UNLOGGED TABLE ? (id int)",
+        "CREATE ROLE ? LOGIN PASSWORD '?'",
+        "CREATE OR REPLACE PROCEDURE ?() LANGUAGE sql AS ?",
+        "DROP MATERIALIZED VIEW IF EXISTS ?",
+        "DROP ROLE ?",
+        "DROP OWNED BY ?",
+        "ALTER ROLE ? SET search_path TO ?",
+        "ALTER TABLE ? ADD COLUMN ? text",
+        "ALTER SYSTEM SET work_mem = '?'",
+        "TRUNCATE ? RESTART IDENTITY",
+        "COMMENT ON COLUMN ?.? IS '?'",
+        "SET search_path TO ?",
+        "SET app.current_tenant = '?'",
+        "SET statement_timeout = ?",
+        "SET LOCAL lock_timeout TO '?'",
+        "SET NAMES ?",
+        "SET TRANSACTION ISOLATION LEVEL ?",
+        "COPY ? (a, b) TO '?' WITH CSV",
+        "COPY (SELECT * FROM ?) TO STDOUT",
+        "CALL billing.recompute('?')",
+        "VACUUM ANALYZE ?",
+        "REINDEX TABLE ?",
+        "LOCK TABLE ? IN ACCESS EXCLUSIVE MODE",
+        "ATTACH DATABASE '?' AS ?",
+        "SAVEPOINT ?",
+        "RELEASE SAVEPOINT ?",
+        "ROLLBACK TO SAVEPOINT ?",
+        "USE ?",
+        "SHOW TABLES LIKE '?'",
+        "RENAME TABLE ? TO ?",
+        "? AND ? = '?'",
+        " OR status LIKE '?'",
     ],
 )
 def test_looks_like_sql(text: str) -> None:
@@ -1329,6 +1489,19 @@ def test_looks_like_sql(text: str) -> None:
         "MATCH (n) WHERE n.name = '?' RETURN n",
         "select report for ?",
         "name == '?' and age > ?",
+        "name == '?' and city != '?'",
+        "Create a weekly report for ?",
+        "Drop the ball on ?",
+        "Alter the plan for ?",
+        "Set timer to ?",
+        "set -e; ./deploy.sh ?",
+        "Call ? about the delivery",
+        "Comment on ?'s post",
+        "Show more results for ?",
+        "Use the force, ?",
+        "Copy ? to the clipboard",
+        "Lock the door for ?",
+        "Grant ? a badge",
     ],
 )
 def test_does_not_look_like_sql(text: str | None) -> None:

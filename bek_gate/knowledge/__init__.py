@@ -1,0 +1,1 @@
+"""The knowledge base: patterns (markdown with YAML front matter), search, and its own linter."""
