@@ -139,6 +139,23 @@ def manual_state(outcome: ItemOutcome) -> str:
     return one_line(outcome.attestation.describe())
 
 
+def manual_outcomes(result: GateResult) -> list[ItemOutcome]:
+    """The manual items of the selected checklists, in checklist order."""
+    return [outcome for checklist in result.checklists for outcome in checklist.items if outcome.item.manual]
+
+
+def unattested_summary(result: GateResult) -> str | None:
+    """One sentence on manual items nobody has (validly) attested, or None when there are none."""
+    missing = [o for o in manual_outcomes(result) if o.attestation is None or not o.attestation.satisfied]
+    if not missing:
+        return None
+    expired = [o.item.id for o in missing if o.attestation is not None and o.attestation.state == "expired"]
+    text = f"{plural(len(missing), 'manual item')} not attested: {', '.join(o.item.id for o in missing)}"
+    if expired:
+        text += f" (expired: {', '.join(expired)})"
+    return text + "; attest them in .bek/attestations.yaml"
+
+
 def item_reason(result: GateResult, outcome: ItemOutcome) -> str:
     """Why an item without findings is not simply passed: one short sentence."""
     if outcome.item.manual:

@@ -63,6 +63,13 @@ def render(result: GateResult, *, color: bool = False) -> str:
         by_level[level].append(_finding_command(finding))
     for notice in common.other_notices(result):
         by_level[NOTICE_LEVEL.get(notice.kind, "notice")].append(_notice_command(notice))
+    unattested = common.unattested_summary(result)
+    if unattested:
+        # One annotation for all of them: a dozen manual items would crowd out the findings.
+        required = any(o.status == "failed" for o in common.manual_outcomes(result))
+        by_level["error" if required else "notice"].append(
+            command("error" if required else "notice", unattested, title="bek attestations")
+        )
 
     lines = []
     for level in LEVELS:

@@ -89,6 +89,15 @@ def to_sarif(result: GateResult) -> dict[str, Any]:
             "checklists": result.checklist_ids,
             "filesChecked": result.files_checked,
             "omittedResults": omitted,
+            # Manual checklist items are not results (no code location); their attestation state rides here.
+            "manualItems": [
+                {
+                    "id": outcome.item.id,
+                    "status": outcome.status,
+                    "attestation": common.manual_state(outcome),
+                }
+                for outcome in common.manual_outcomes(result)
+            ],
         },
     }
     return {"$schema": SARIF_SCHEMA, "version": SARIF_VERSION, "runs": [run]}

@@ -81,11 +81,24 @@ def test_annotations_for_the_rich_result(rich: GateResult) -> None:
     assert "app/quiet.py" not in rendered, "suppressed findings are not annotated"
 
 
-def test_clean_run_has_only_the_verdict_line(clean: GateResult) -> None:
+def test_clean_run_has_the_attestation_notice_and_the_verdict_line(clean: GateResult) -> None:
     assert github.render(clean) == (
+        "::notice title=bek attestations::2 manual items not attested: sec-05, api-02; "
+        "attest them in .bek/attestations.yaml\n"
         "bek: PASSED: no new finding at or above high (--fail-on); findings: 0 critical, 0 high, 0 medium, 0 low; "
         "0 suppressed; 1 file checked\n"
     )
+
+
+def test_unattested_items_become_an_error_when_attestations_are_required(clean: GateResult) -> None:
+    lines = github.render(factory.with_required_attestations(clean)).splitlines()
+    assert lines[0].startswith("::error title=bek attestations::2 manual items not attested: sec-05, api-02")
+
+
+def test_no_attestation_notice_when_every_manual_item_is_attested(tmp_path: Path) -> None:
+    attested = {item: factory.attestation(item) for item in ("sec-05", "api-02")}
+    rendered = github.render(factory.build(tmp_path, [], attestations=attested))
+    assert "attestations" not in rendered
 
 
 def test_at_most_ten_per_level_then_a_pointer_to_the_summary(tmp_path: Path) -> None:
@@ -140,8 +153,8 @@ def test_multi_line_regions_have_no_columns(tmp_path: Path) -> None:
 def test_hostile_strings_cannot_inject_commands(hostile: GateResult) -> None:
     rendered = github.render(hostile)
     lines = rendered.splitlines()
-    assert len(lines) == 3, "one line per annotation, whatever the message holds"
-    assert all(line.startswith(("::error ", "bek: ")) for line in lines)
+    assert len(lines) == 4, "one line per annotation, whatever the message holds"
+    assert all(line.startswith(("::error ", "::notice ", "bek: ")) for line in lines)
     assert "\x1b" not in rendered and "\r" not in rendered
     _, properties, message = _parse(lines[1])
     assert set(properties) == {"file", "line", "endLine", "col", "endColumn", "title"}

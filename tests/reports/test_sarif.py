@@ -313,3 +313,14 @@ def test_a_finding_of_an_unlisted_rule_still_points_at_a_rule(tmp_path: Path) ->
     run = _run(result)
     rules = run["tool"]["driver"]["rules"]
     assert rules[run["results"][0]["ruleIndex"]]["id"] == "fake-sql"
+
+
+def test_manual_items_and_their_attestations_ride_in_run_properties(tmp_path: Path) -> None:
+    result = factory.build(
+        tmp_path, [], attestations={"sec-05": factory.attestation("sec-05", expires="2026-01-01")}
+    )
+    manual = _sarif(result)["runs"][0]["properties"]["manualItems"]
+    assert manual == [
+        {"id": "sec-05", "status": "unattested", "attestation": "attestation expired on 2026-01-01 (by ana)"},
+        {"id": "api-02", "status": "unattested", "attestation": "not attested"},
+    ]
