@@ -44,7 +44,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TextIO
 
-from bek_gate.errors import BekError
+from bek_gate.errors import BekError, ConfigError
 from bek_gate.findings import SEVERITIES
 from bek_gate.reports import github, markdown
 from bek_gate.verdict import EXIT_INTERNAL, EXIT_USAGE, GateResult
@@ -228,8 +228,9 @@ def run_action(env: Mapping[str, str], cwd: Path, out: TextIO) -> ActionOutcome:
                 f" [the action compares pull requests with {inputs.diff_base}: check out with "
                 "actions/checkout `fetch-depth: 0`, or set the input `diff-base: none`]"
             )
-        return _failure(error.exit_code or EXIT_USAGE, message, "bek configuration error", env, out)
-    except Exception as error:  # a bug: say where, keep the step's own exit code 0 for the SARIF upload
+        title = "bek configuration error" if isinstance(error, ConfigError) else "bek error"
+        return _failure(error.exit_code or EXIT_USAGE, message, title, env, out)
+    except Exception as error:  # a bug in bek: one line naming where, exit code 3 like a rule crash
         frame = traceback.extract_tb(error.__traceback__)[-1]
         message = (
             f"internal error: {type(error).__name__}: {error} (at {frame.filename}:{frame.lineno}); "

@@ -26,6 +26,7 @@ else:  # pragma: no cover - exercised on Python 3.10 only
     import tomli as tomllib
 
 DEFAULT_MAX_FILE_SIZE = 5 * 1024 * 1024
+DEFAULT_FILE_TIMEOUT = 60.0  # seconds for one file's parse and rules
 DEFAULT_CACHE_DIR = ".bek_cache"
 
 
@@ -49,6 +50,7 @@ class Config:
     attestations: Path | None = None
     cache_dir: Path | None = None
     max_file_size: int = DEFAULT_MAX_FILE_SIZE
+    file_timeout: float = DEFAULT_FILE_TIMEOUT
     jobs: int = 0  # 0: one per core
 
     @property
@@ -138,6 +140,7 @@ def load_config(path: Path | None) -> Config:
         attestations=resolve(table.get("attestations")),
         cache_dir=resolve(table.get("cache-dir")),
         max_file_size=table.get("max-file-size", DEFAULT_MAX_FILE_SIZE),
+        file_timeout=table.get("file-timeout", DEFAULT_FILE_TIMEOUT),
         jobs=table.get("jobs", 0),
     )
 

@@ -21,6 +21,14 @@ class ConfigError(BekError):
     """The configuration (pyproject.toml, bek.toml, a checklist or rule module) is invalid."""
 
 
+class FileTimeout(BaseException):
+    """Raised (by SIGALRM) when one file's analysis exceeds its time budget.
+
+    A BaseException so that the isolation that turns a rule's exception into
+    an internal-error notice does not swallow it.
+    """
+
+
 def closest(word: str, choices: list[str] | tuple[str, ...], count: int = 3) -> list[str]:
     """The choices most similar to ``word``, for "did you mean" hints."""
     import difflib

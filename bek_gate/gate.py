@@ -159,7 +159,9 @@ def run_gate(options: GateOptions) -> GateResult:
     analyzer = Analyzer(plan, project.rule_set)
     cache = _open_cache(options, config, root, project.rule_set, plan) if options.use_cache else None
     jobs = options.jobs if options.jobs is not None else (config.jobs or default_jobs())
-    results = analyse_files(analyzer, root, found.files, jobs or default_jobs(), cache, options.progress)
+    results = analyse_files(
+        analyzer, root, found.files, jobs or default_jobs(), cache, options.progress, config.file_timeout
+    )
     notices = list(found.notices)
     if not found.files:
         shown = ", ".join(str(target) for target in targets)

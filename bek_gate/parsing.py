@@ -15,6 +15,8 @@ from dataclasses import dataclass
 
 import libcst as cst
 
+from bek_gate.errors import FileTimeout
+
 
 @dataclass(frozen=True)
 class ParseFailure:
@@ -61,7 +63,7 @@ def parse(text: str) -> cst.Module | ParseFailure:
         return ParseFailure(f"syntax error: {message}", error.raw_line, error.raw_column + 1)
     except RecursionError:
         return ParseFailure("the file is nested too deeply for the parser")
-    except (KeyboardInterrupt, SystemExit):
+    except (KeyboardInterrupt, SystemExit, FileTimeout):
         raise
     except BaseException as error:  # the native parser can panic (pyo3 PanicException) on hostile input
         return ParseFailure(f"the parser failed: {type(error).__name__}: {error}")
@@ -75,6 +77,8 @@ def syntax_check(text: str) -> ParseFailure | None:
             ast.parse(text)
     except SyntaxError as error:
         return ParseFailure(f"syntax error: {error.msg}", error.lineno or 1, error.offset or 1)
-    except (RecursionError, MemoryError, ValueError) as error:
-        return ParseFailure(f"the file could not be parsed: {type(error).__name__}")
+    except (RecursionError, MemoryError):
+        return ParseFailure("expressions nested too deeply for Python's parser")
+    except ValueError as error:
+        return ParseFailure(f"the file could not be parsed: {error}")
     return None

@@ -182,7 +182,8 @@ def decide(
         gating=gating,
         counts={severity: counter.get(severity, 0) for severity in SEVERITIES},
         suppressed=len(findings) - len(active),
-        internal_errors=sum(1 for notice in notices if notice.kind == "internal-error"),
+        # A file left unchecked by a timeout is as incomplete as one a rule crashed on.
+        internal_errors=sum(1 for notice in notices if notice.kind in ("internal-error", "timeout")),
     )
 
 

@@ -245,10 +245,21 @@ def test_fingerprints_survive_moved_code_and_count_duplicates() -> None:
 
 
 def test_deeply_nested_expressions_do_not_overflow(tmp_path: Path) -> None:
-    code = "x = " + "(" * 300 + "1" + ")" * 300 + "\nfoo()\n"
+    code = "x = " + "(" * 190 + "1" + ")" * 190 + "\nfoo(" + "[" * 190 + "]" * 190 + ")\n"
     findings, notices = _run(code, CallNames)
     assert notices == []
     assert findings and findings[-1][0] == 2
+
+
+def test_nesting_python_rejects_is_a_parse_error_not_a_crash() -> None:
+    # libcst's native parser overflows its stack on some of these; CPython rejects them first.
+    for code in (
+        "x = " + "(" * 3000 + "1" + ")" * 3000 + "\n",
+        "x = " + "-" * 100_000 + "1\n",
+        "x = f" + "()" * 50_000 + "\n",
+    ):
+        findings, _ = _run(code, CallNames)
+        assert [rule for _, rule, _ in findings] == ["parse-error"]
 
 
 def test_cache_returns_stored_results_and_misses_on_change(tmp_path: Path) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import sys
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -20,6 +21,7 @@ from bek_gate.rules.loader import LoadedRule, RuleSet, load_rule_dirs
 from bek_gate.suppressions import MARKER, FileSuppressions, find_suppressions
 
 _SNIPPET_LINES = 10
+_RECURSION_LIMIT = 8_000
 # The line ends the tokenizer (and so libcst's positions) counts; str.splitlines()
 # also splits on form feeds, \x1c-\x1e, \x85 and U+2028/9, which shifts snippets.
 _LINE_BREAK = re.compile(r"\r\n|\r|\n")
@@ -65,19 +67,30 @@ class Analyzer:
         if isinstance(text, parsing.ParseFailure):
             return self._unparsable(relpath, None, text, None)
         suppressions = find_suppressions(text) if MARKER in text else None
-        active = [rule for rule in self.rules if _prefilter_matches(rule, text)]
-        if active:
+        # CPython's parser first: it is the authority on what Python accepts, costs a
+        # fraction of libcst's parse, and rejects the pathological nesting that can
+        # overflow the stack of libcst's native parser.
+        failure = parsing.syntax_check(text)
+        active = [rule for rule in self.rules if _prefilter_matches(rule, text)] if failure is None else []
+        if failure is not None:
+            result = self._unparsable(relpath, text, failure, suppressions)
+        elif not active:
+            result = FileResult(relpath, parsed=True)
+        else:
             module = parsing.parse(text)
             if isinstance(module, parsing.ParseFailure):
                 result = self._unparsable(relpath, text, module, suppressions)
             else:
-                result = self._check_module(relpath, text, module, active, suppressions)
-        else:
-            failure = parsing.syntax_check(text)
-            if failure is not None:
-                result = self._unparsable(relpath, text, failure, suppressions)
-            else:
-                result = FileResult(relpath, parsed=True)
+                # libcst generates code (positions, ``context.code``) recursively, many
+                # frames per level of nesting: the deepest code CPython accepts (about
+                # 200 levels) needs more than the default limit. Not raised around
+                # ``ast.parse``, whose C recursion is bounded by the same limit.
+                previous = sys.getrecursionlimit()
+                sys.setrecursionlimit(max(previous, _RECURSION_LIMIT))
+                try:
+                    result = self._check_module(relpath, text, module, active, suppressions)
+                finally:
+                    sys.setrecursionlimit(previous)
         if suppressions is not None:
             result.notices.extend(self._suppression_notices(relpath, suppressions))
         return result

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import signal
+import threading
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -10,23 +12,62 @@ from pathlib import Path
 
 from bek_gate.engine.analyzer import AnalysisPlan, Analyzer
 from bek_gate.engine.cache import ResultCache, content_digest
+from bek_gate.errors import FileTimeout
 from bek_gate.findings import PARSE_ERROR, FileResult, Finding, Location, Notice, assign_fingerprints
 
-# Below this many files to parse, starting worker processes costs more than it saves.
+# Below this many files to parse, one worker process is enough.
 _PARALLEL_THRESHOLD = 24
 _CHUNK_BYTES = 256 * 1024
+_WATCHDOG_EXIT = 70
 
 _worker_analyzer: Analyzer | None = None
+_worker_budget: float | None = None
 
 
-def _init_worker(plan: AnalysisPlan) -> None:
-    global _worker_analyzer
-    _worker_analyzer = Analyzer(plan)
+def _init_worker(plan: AnalysisPlan, budget: float | None) -> None:
+    global _worker_analyzer, _worker_budget
+    # A forked worker inherits the parent's analyzer; a spawned one builds its own.
+    if _worker_analyzer is None or _worker_analyzer.plan != plan:
+        _worker_analyzer = Analyzer(plan)
+    _worker_budget = budget
+
+
+def _raise_timeout(signum: int, frame: object) -> None:
+    raise FileTimeout
+
+
+def _check_one(relpath: str, data: bytes) -> FileResult:
+    """One file in a worker, within the time budget.
+
+    The soft limit (SIGALRM) interrupts Python code: a slow rule, a huge file.
+    Native code cannot be interrupted, so a watchdog thread ends the worker at
+    twice the budget; the parent then finds the file in quarantine.
+    """
+    assert _worker_analyzer is not None
+    budget = _worker_budget
+    if (
+        not budget
+        or not hasattr(signal, "setitimer")
+        or threading.current_thread() is not threading.main_thread()
+    ):
+        return _worker_analyzer.check_source(relpath, data)
+    watchdog = threading.Timer(budget * 2 + 5, os._exit, (_WATCHDOG_EXIT,))
+    watchdog.daemon = True
+    previous = signal.signal(signal.SIGALRM, _raise_timeout)
+    watchdog.start()
+    signal.setitimer(signal.ITIMER_REAL, budget)
+    try:
+        return _worker_analyzer.check_source(relpath, data)
+    except FileTimeout:
+        return timeout_result(relpath, budget)
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+        watchdog.cancel()
 
 
 def _check_chunk(chunk: list[tuple[str, bytes]]) -> list[FileResult]:
-    assert _worker_analyzer is not None
-    return [_worker_analyzer.check_source(relpath, data) for relpath, data in chunk]
+    return [_check_one(relpath, data) for relpath, data in chunk]
 
 
 def default_jobs() -> int:
@@ -43,6 +84,7 @@ def analyse_files(
     jobs: int,
     cache: ResultCache | None = None,
     progress: Callable[[int, int], None] | None = None,
+    budget: float | None = None,
 ) -> list[FileResult]:
     """Per-file results for ``relpaths`` (in the same order), from the cache or fresh."""
     results: dict[str, FileResult] = {}
@@ -63,7 +105,7 @@ def analyse_files(
         else:
             pending.append((relpath, data, digest))
 
-    fresh = _run(analyzer, pending, jobs, progress)
+    fresh = _run(analyzer, pending, jobs, progress, budget)
     for (relpath, _, digest), result in zip(pending, fresh, strict=False):
         results[relpath] = result
         if cache is not None:
@@ -76,21 +118,21 @@ def _run(
     pending: list[tuple[str, bytes, str]],
     jobs: int,
     progress: Callable[[int, int], None] | None,
+    budget: float | None,
 ) -> list[FileResult]:
+    """Check files in worker processes, never in this one: a parser crash on
+    hostile input then costs a worker, not the run (see ``_quarantine``)."""
+    global _worker_analyzer
     total = len(pending)
-    if jobs <= 1 or total < _PARALLEL_THRESHOLD:
-        results = []
-        for done, (relpath, data, _) in enumerate(pending, start=1):
-            results.append(analyzer.check_source(relpath, data))
-            if progress:
-                progress(done, total)
-        return results
-
-    chunks = _chunks([(relpath, data) for relpath, data, _ in pending], jobs)
+    if not total:
+        return []
+    workers = 1 if jobs <= 1 or total < _PARALLEL_THRESHOLD else jobs
+    chunks = _chunks([(relpath, data) for relpath, data, _ in pending], workers)
     by_path: dict[str, FileResult] = {}
+    _worker_analyzer = analyzer  # forked workers inherit it instead of loading the rules again
     try:
         with ProcessPoolExecutor(
-            max_workers=jobs, initializer=_init_worker, initargs=(analyzer.plan,)
+            max_workers=workers, initializer=_init_worker, initargs=(analyzer.plan, budget)
         ) as pool:
             done = 0
             for chunk_results in pool.map(_check_chunk, chunks):
@@ -100,18 +142,21 @@ def _run(
                 if progress:
                     progress(done, total)
     except BrokenProcessPool:
-        # A worker died (the native parser can abort on hostile input). Redo
-        # the unfinished files one at a time in a single worker, so the file
-        # that kills it is identified and reported instead of sinking the run.
+        # A worker died (libcst's native parser overflows its stack on some
+        # inputs CPython accepts, or the watchdog ended a hang). Redo the
+        # unfinished files one at a time in a single worker, so the file that
+        # kills it is identified and reported instead of sinking the run.
         remaining = [(relpath, data) for relpath, data, _ in pending if relpath not in by_path]
-        by_path.update(_quarantine(analyzer.plan, remaining))
+        by_path.update(_quarantine(analyzer.plan, remaining, budget))
     return [by_path[relpath] for relpath, _, _ in pending]
 
 
-def _quarantine(plan: AnalysisPlan, items: list[tuple[str, bytes]]) -> dict[str, FileResult]:
+def _quarantine(
+    plan: AnalysisPlan, items: list[tuple[str, bytes]], budget: float | None
+) -> dict[str, FileResult]:
     results: dict[str, FileResult] = {}
     while items:
-        with ProcessPoolExecutor(max_workers=1, initializer=_init_worker, initargs=(plan,)) as pool:
+        with ProcessPoolExecutor(max_workers=1, initializer=_init_worker, initargs=(plan, budget)) as pool:
             futures = [pool.submit(_check_chunk, [item]) for item in items]
             for index, future in enumerate(futures):
                 try:
@@ -127,15 +172,20 @@ def _quarantine(plan: AnalysisPlan, items: list[tuple[str, bytes]]) -> dict[str,
 
 
 def crashed_result(relpath: str) -> FileResult:
-    """The parser process died on this file: it was not checked."""
+    """The worker died on this file (a parser crash, or a hang past the budget): it was not checked."""
     finding = Finding(
         rule_id=PARSE_ERROR,
-        message="the parser process crashed on this file; this file was not checked",
+        message="the parser crashed or hung on this file (it exceeds a parser limit); this file was not checked",
         path=relpath,
         location=Location(1, 1, 1, 1),
         snippet="",
     )
     return FileResult(relpath, findings=assign_fingerprints([finding], []))
+
+
+def timeout_result(relpath: str, budget: float) -> FileResult:
+    message = f"not checked: its analysis took longer than the {budget:g} s file-timeout"
+    return FileResult(relpath, notices=[Notice("timeout", message, relpath)])
 
 
 def _chunks(items: list[tuple[str, bytes]], jobs: int) -> list[list[tuple[str, bytes]]]:

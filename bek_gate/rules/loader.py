@@ -122,10 +122,16 @@ def _import_by_path(path: Path, source: bytes) -> ModuleType:
         spec.loader.exec_module(module)
     except Exception as error:
         del sys.modules[name]
-        where = traceback.extract_tb(error.__traceback__)[-1]
+        # The line in the rule module itself, not in importlib's frames: a syntax
+        # error has no frame of its own, an exception's last frame in this file is where it came from.
+        if isinstance(error, SyntaxError):
+            line, detail = error.lineno, error.msg
+        else:
+            frames = traceback.extract_tb(error.__traceback__)
+            own = [frame for frame in frames if Path(frame.filename).resolve() == path.resolve()]
+            line, detail = (own or frames)[-1].lineno, str(error)
         raise ConfigError(
-            f"{path}: importing the rule module failed at line {where.lineno}: "
-            f"{type(error).__name__}: {error}"
+            f"{path}: importing the rule module failed at line {line}: {type(error).__name__}: {detail}"
         ) from None
     return module
 
