@@ -197,8 +197,10 @@ def run_gate(options: GateOptions) -> GateResult:
     notices.sort(key=Notice.sort_key)
     crashed = {notice.rule_id for notice in notices if notice.kind == "internal-error" and notice.rule_id}
     manual = ManualPolicy(attestations, options.today, options.require_attestations)
+    # Rules that exist but did not run: disabled in config, or project rules in a per-file run.
+    not_run = {rule_id for rule_id in project.rule_set.ids() if rule_id not in selected_rules}
     outcomes = evaluate_items(
-        selected_checklists, findings, set(project.rule_set.ids()), disabled, fail_on, crashed, manual
+        selected_checklists, findings, set(project.rule_set.ids()), not_run, fail_on, crashed, manual
     )
     severities = {
         rule_id: config.severity.get(rule_id, project.rule_set[rule_id].cls.severity)

@@ -167,7 +167,8 @@ def item_reason(result: GateResult, outcome: ItemOutcome) -> str:
     if outcome.status == "error":
         return "a rule of this item crashed (see the internal errors), so it was not fully checked"
     if outcome.status == "disabled":
-        return f"disabled in configuration (rules: {', '.join(outcome.item.rules)})"
+        rules = ", ".join(outcome.item.rules)
+        return f"not run: its rules are disabled in configuration, or are project rules in a per-file run ({rules})"
     return STATUS_LABELS.get(outcome.status, outcome.status)
 
 
