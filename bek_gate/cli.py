@@ -41,9 +41,8 @@ def cli() -> None:
     """bek: a quality gate for Python backends, driven by backend review checklists."""
 
 
-@cli.command()
-@click.argument("paths", nargs=-1, type=click.Path(path_type=str))
-@click.option(
+_PATHS = click.argument("paths", nargs=-1, type=click.Path(path_type=str))
+_CHECKLISTS = click.option(
     "-c",
     "--checklist",
     "checklist_ids",
@@ -51,6 +50,21 @@ def cli() -> None:
     metavar="ID",
     help="Checklist to gate on (repeatable): checklist-security-review, checklist.api-review, or 'all'.",
 )
+_CONFIG_FILE = click.option(
+    "--config",
+    "config_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Config file (default: nearest bek.toml or pyproject.toml with [tool.bek]).",
+)
+_JOBS = click.option(
+    "-j", "--jobs", type=click.IntRange(min=1), help="Worker processes [default: one per core]."
+)
+_NO_CACHE = click.option("--no-cache", is_flag=True, help="Ignore and do not update the result cache.")
+
+
+@cli.command()
+@_PATHS
+@_CHECKLISTS
 @click.option(
     "--fail-on",
     type=click.Choice(SEVERITIES),
@@ -78,14 +92,9 @@ def cli() -> None:
     type=click.Path(dir_okay=False, path_type=Path),
     help="Also write the Markdown summary here.",
 )
-@click.option(
-    "--config",
-    "config_path",
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="Config file (default: nearest bek.toml or pyproject.toml with [tool.bek]).",
-)
-@click.option("-j", "--jobs", type=click.IntRange(min=1), help="Worker processes [default: one per core].")
-@click.option("--no-cache", is_flag=True, help="Ignore and do not update the result cache.")
+@_CONFIG_FILE
+@_JOBS
+@_NO_CACHE
 @click.option(
     "--baseline",
     "baseline_path",
@@ -178,15 +187,8 @@ def gate(
 
 
 @cli.command()
-@click.argument("paths", nargs=-1, type=click.Path(path_type=str))
-@click.option(
-    "-c",
-    "--checklist",
-    "checklist_ids",
-    multiple=True,
-    metavar="ID",
-    help="Checklist (repeatable), or 'all'.",
-)
+@_PATHS
+@_CHECKLISTS
 @click.option(
     "-o",
     "--output",
@@ -195,9 +197,9 @@ def gate(
     type=click.Path(dir_okay=False, path_type=Path),
     help="Baseline file to write.",
 )
-@click.option("--config", "config_path", type=click.Path(dir_okay=False, path_type=Path), help="Config file.")
-@click.option("-j", "--jobs", type=click.IntRange(min=1), help="Worker processes [default: one per core].")
-@click.option("--no-cache", is_flag=True, help="Ignore and do not update the result cache.")
+@_CONFIG_FILE
+@_JOBS
+@_NO_CACHE
 def baseline(
     paths: tuple[str, ...],
     checklist_ids: tuple[str, ...],
@@ -227,9 +229,7 @@ def baseline(
 
 @cli.command()
 @click.option("--json", "as_json", is_flag=True, help="Print the checks as JSON.")
-@click.option(
-    "--config", "config_path", type=click.Path(dir_okay=False, path_type=Path), help="Config file to check."
-)
+@_CONFIG_FILE
 def doctor(as_json: bool, config_path: Path | None) -> None:
     """Check the environment and the configuration. Exit 1 when a check fails."""
     from bek_gate.doctor import render_checks, run_checks
@@ -247,14 +247,6 @@ def _knowledge_base(config_path: Path | None) -> Any:
     return KnowledgeBase.load(project.checklists, project.rule_set)
 
 
-_CONFIG_OPTION = click.option(
-    "--config",
-    "config_path",
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="Config file (team rules and checklists).",
-)
-
-
 @cli.command()
 @click.argument("query", nargs=-1, required=True)
 @click.option(
@@ -263,7 +255,7 @@ _CONFIG_OPTION = click.option(
 )
 @click.option("--limit", type=click.IntRange(min=1), default=10, show_default=True)
 @click.option("--json", "as_json", is_flag=True, help="Print the results as JSON.")
-@_CONFIG_OPTION
+@_CONFIG_FILE
 def search(
     query: tuple[str, ...], scope: str | None, limit: int, as_json: bool, config_path: Path | None
 ) -> None:
@@ -311,7 +303,7 @@ def search(
 @cli.command()
 @click.argument("entry_id", metavar="ID")
 @click.option("--json", "as_json", is_flag=True, help="Print the entry as JSON.")
-@_CONFIG_OPTION
+@_CONFIG_FILE
 def show(entry_id: str, as_json: bool, config_path: Path | None) -> None:
     """Show a pattern, checklist, checklist item or rule (api-error-model, api.error-model, checklist-api-review, sec-01, sql-injection)."""
     import json
@@ -331,7 +323,7 @@ def show(entry_id: str, as_json: bool, config_path: Path | None) -> None:
 @click.argument("kind", required=False, type=click.Choice(["patterns", "checklists", "rules"]))
 @click.option("--scope", help="Only this scope (name or prefix).")
 @click.option("--json", "as_json", is_flag=True, help="Print the list as JSON.")
-@_CONFIG_OPTION
+@_CONFIG_FILE
 def list_command(kind: str | None, scope: str | None, as_json: bool, config_path: Path | None) -> None:
     """List the patterns, checklists and rules."""
     import json
@@ -382,7 +374,7 @@ def list_command(kind: str | None, scope: str | None, as_json: bool, config_path
 
 
 @cli.command(name="lint-kb")
-@_CONFIG_OPTION
+@_CONFIG_FILE
 def lint_kb(config_path: Path | None) -> None:
     """Validate the knowledge base: pattern schema and sections, cross-references between patterns, checklists and rules."""
     from bek_gate.gate import load_project

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from bek_gate.findings import PARSE_ERROR, SEVERITIES, SEVERITY_RANK, Finding, Notice
 from bek_gate.rules.loader import LoadedRule
-from bek_gate.verdict import GateResult, ItemOutcome, gates
+from bek_gate.verdict import ITEM_STATUSES, GateResult, ItemOutcome, gates
 
 TOOL_NAME = "bek"
 INFORMATION_URI = "https://pypi.org/project/bek-gate/"
@@ -22,18 +22,8 @@ INTERNAL_ERROR = "internal-error"
 LEVEL_BY_SEVERITY = {"critical": "error", "high": "error", "medium": "warning", "low": "note"}
 SECURITY_SEVERITY = {"critical": "9.5", "high": "8.0", "medium": "5.5", "low": "3.0"}
 
-# The order tables show item statuses in.
-DISPLAY_ORDER = (
-    "passed",
-    "failed",
-    "warning",
-    "error",
-    "not-automated",
-    "attested",
-    "unattested",
-    "not-applicable",
-    "disabled",
-)
+# The order tables show item statuses in: the verdict's own order.
+DISPLAY_ORDER = ITEM_STATUSES
 STATUS_LABELS = {
     "passed": "passed",
     "failed": "failed",
