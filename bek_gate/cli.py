@@ -145,7 +145,7 @@ def gate(
     verbose: bool,
     quiet: bool,
 ) -> None:
-    """Check PATHS (default: the configured paths, or the current directory) against checklists.
+    """Check PATHS (default: the configured paths, else the repository root, else the current directory).
 
     Exit codes: 0 passed, 1 failed, 2 usage or configuration error, 3 internal error.
     """

@@ -122,7 +122,8 @@ def run_gate(options: GateOptions) -> GateResult:
     config = project.config
     if not raw_targets and config.paths:
         raw_targets = [str(config.base / path) for path in config.paths]
-    targets = [Path(path) for path in raw_targets] or [options.cwd]
+    # No paths anywhere: the repository the command runs in (SPEC 5.1), or the current directory.
+    targets = [Path(path) for path in raw_targets] or [git_toplevel(options.cwd) or options.cwd]
 
     requested = options.checklists or config.checklists
     if not requested:
