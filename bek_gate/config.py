@@ -72,6 +72,8 @@ def _read_toml(path: Path) -> dict[str, Any]:
             return tomllib.load(stream)
     except tomllib.TOMLDecodeError as error:
         raise ConfigError(f"{path}: invalid TOML: {error}") from None
+    except UnicodeDecodeError as error:  # TOML is UTF-8; tomllib lets the decoding error through
+        raise ConfigError(f"{path}: invalid TOML: not UTF-8 text (byte {error.start})") from None
     except OSError as error:
         raise ConfigError(f"{path}: cannot be read: {error.strerror or error}") from None
 
@@ -143,6 +145,18 @@ def load_config(path: Path | None) -> Config:
         file_timeout=table.get("file-timeout", DEFAULT_FILE_TIMEOUT),
         jobs=table.get("jobs", 0),
     )
+
+
+def check_directories(config: Config) -> None:
+    """``rule-dirs`` and ``checklists-dir`` must be directories; the error names the key
+    (the loaders that read them later only know the directory)."""
+    named = [(f"rule-dirs[{index}]", directory) for index, directory in enumerate(config.rule_dirs)]
+    if config.checklists_dir is not None:
+        named.append(("checklists-dir", config.checklists_dir))
+    for key, directory in named:
+        if not directory.is_dir():
+            shown = directory.relative_to(config.base) if directory.is_relative_to(config.base) else directory
+            raise ConfigError(f"{config.label} {key}: expected a directory, '{shown}' is not one")
 
 
 def check_rule_ids(config: Config, known: set[str]) -> None:

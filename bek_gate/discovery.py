@@ -174,6 +174,11 @@ def _display(path: str, root: str) -> str:
     return path.replace(os.sep, "/")
 
 
+def _inside(real: str, root: str) -> bool:
+    """Whether the real path ``real`` is ``root`` or below it (``root`` may be ``/``)."""
+    return real == root or real.startswith(root.rstrip(os.sep) + os.sep)
+
+
 def _default_excluded(shown: str) -> bool:
     return any(part in DEFAULT_EXCLUDES or part.endswith(".egg-info") for part in shown.split("/")[:-1])
 
@@ -193,6 +198,12 @@ def discover(
     for target in targets:
         if not os.path.lexists(target):
             raise BekError(f"{target}: no such file or directory")
+        if target.is_dir() and target.is_symlink() and not _inside(os.path.realpath(target), root_text):
+            shown = _display(os.path.abspath(target), root_text)
+            result.notices.append(
+                Notice("skipped", "symlink points outside the scanned root; not followed", shown)
+            )
+            continue
         if target.is_dir():
             # A directory git ignores is still checked when it is named explicitly.
             in_git = use_git and git_toplevel(target) is not None and not _git_ignored(target)
@@ -243,7 +254,7 @@ def _consider(
             reason = "symlink loop" if error.errno == errno.ELOOP else "broken symlink"
             result.notices.append(Notice("skipped", reason, shown))
             return
-        if not (real + os.sep).startswith(root + os.sep):
+        if not _inside(real, root):
             result.notices.append(
                 Notice("skipped", "symlink points outside the scanned root; not followed", shown)
             )

@@ -175,8 +175,9 @@ def assign_fingerprints(findings: list[Finding], lines: list[str]) -> list[Findi
         key = (finding.rule_id, line_hash)
         occurrence = seen.get(key, 0)
         seen[key] = occurrence + 1
+        # surrogateescape: a file name that is not UTF-8 arrives as \udcXX escapes (its own bytes).
         digest = hashlib.sha256(
-            f"{finding.rule_id}\0{finding.path}\0{line_hash}\0{occurrence}".encode()
+            f"{finding.rule_id}\0{finding.path}\0{line_hash}\0{occurrence}".encode("utf-8", "surrogateescape")
         ).hexdigest()[:32]
         result.append(finding.with_(fingerprint=digest))
     return result

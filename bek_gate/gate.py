@@ -7,6 +7,7 @@ one walk -> project rules -> suppressions and per-path ignores -> verdict.
 from __future__ import annotations
 
 import datetime as dt
+import os
 import platform
 import time
 from collections.abc import Callable
@@ -21,6 +22,7 @@ from bek_gate.baseline import apply_baseline, apply_diff, changed_lines, load_ba
 from bek_gate.config import (
     DEFAULT_CACHE_DIR,
     Config,
+    check_directories,
     check_rule_ids,
     find_config,
     load_config,
@@ -81,6 +83,7 @@ class Project:
 def load_project(config_path: Path | None, start: Path) -> Project:
     """Config, rules and checklists, all validated (ConfigError names what is wrong)."""
     config = load_config(config_path if config_path is not None else find_config(start))
+    check_directories(config)
     rule_set = load_rule_dirs([data_dir("rules"), *config.rule_dirs])
     checklist_dirs = [data_dir("checklists")]
     if config.checklists_dir is not None:
@@ -103,12 +106,20 @@ def _root_for(targets: list[Path], config: Config) -> Path:
     for candidate in candidates:
         if candidate is not None and all(_within(target, candidate) for target in targets):
             return candidate
-    return first.resolve() if first.is_dir() else first.resolve().parent
+    # Nothing above contains the targets: the first one (a directory, even through a link) is the root.
+    return first.resolve() if first.is_dir() else _location(first).parent
+
+
+def _location(path: Path) -> Path:
+    """Where ``path`` is as named: its directory resolved, but not the link it may itself be
+    (a symlink named on the command line must not carry the root to where it points)."""
+    absolute = Path(os.path.abspath(path))
+    return absolute.parent.resolve() / absolute.name
 
 
 def _within(path: Path, root: Path) -> bool:
     try:
-        path.resolve().relative_to(root)
+        _location(path).relative_to(root)
     except ValueError:
         return False
     return True
@@ -131,7 +142,12 @@ def run_gate(options: GateOptions) -> GateResult:
         raise ConfigError(
             f"no checklist selected: pass --checklist ID or set 'checklists' in [tool.bek]; valid: {valid}"
         )
-    selected_checklists = checklists.select(requested, project.checklists)
+    try:
+        selected_checklists = checklists.select(requested, project.checklists)
+    except ConfigError as error:
+        if options.checklists:  # from the command line
+            raise
+        raise ConfigError(f"{config.label} checklists: {error.message}") from None
     fail_on = options.fail_on or config.fail_on
 
     disabled = set(config.disable)

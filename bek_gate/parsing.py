@@ -55,12 +55,21 @@ def decode(data: bytes) -> str | ParseFailure:
 
 
 def parse(text: str) -> cst.Module | ParseFailure:
-    """Parse with libcst; syntax errors (and parser crashes) become a ParseFailure."""
+    """Parse with libcst, after ``syntax_check`` accepted ``text``; failures become a ParseFailure.
+
+    Python has accepted the code by then, so a syntax error here is a limit of
+    libcst's parser (it rejects some 5,000 implicitly concatenated strings), and
+    the message must not send the user looking for a mistake that is not there.
+    """
     try:
         return cst.parse_module(text)
     except cst.ParserSyntaxError as error:
         message = str(error.message).removeprefix("parser error: ")
-        return ParseFailure(f"syntax error: {message}", error.raw_line, error.raw_column + 1)
+        return ParseFailure(
+            f"libcst's parser rejects this file, which Python accepts ({message})",
+            error.raw_line,
+            error.raw_column + 1,
+        )
     except RecursionError:
         return ParseFailure("the file is nested too deeply for the parser")
     except (KeyboardInterrupt, SystemExit, FileTimeout):

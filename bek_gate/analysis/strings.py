@@ -183,6 +183,37 @@ def _combine(values: list[StringValue]) -> StringValue:
     return UNKNOWN
 
 
+def _implicit_parts(node: cst.ConcatenatedString) -> list[cst.CSTNode]:
+    """The literals of ``"a" "b" "c"`` (nested to the right), as one flat list.
+
+    A chain counts as one level of ``_MAX_DEPTH``, not one per literal: a long
+    constant query split over many lines must stay constant.
+    """
+    parts: list[cst.CSTNode] = [node.left]
+    current: cst.CSTNode = node.right
+    while isinstance(current, cst.ConcatenatedString) and not current.lpar:
+        parts.append(current.left)
+        current = current.right
+    parts.append(current)
+    return parts
+
+
+def _added_operands(node: cst.BinaryOperation) -> list[cst.CSTNode]:
+    """The operands of ``a + b + c`` (nested to the left), as one flat list, for the same reason."""
+    operands: list[cst.CSTNode] = [node.right]
+    current: cst.CSTNode = node.left
+    while (
+        isinstance(current, cst.BinaryOperation)
+        and isinstance(current.operator, cst.Add)
+        and not current.lpar
+    ):
+        operands.append(current.right)
+        current = current.left
+    operands.append(current)
+    operands.reverse()
+    return operands
+
+
 class _Analysis:
     """One question about one expression; remembers which names are being resolved."""
 
@@ -208,7 +239,7 @@ class _Analysis:
         if isinstance(node, (cst.Integer, cst.Float, cst.Imaginary)):
             return constant(node.value, is_str=False)
         if isinstance(node, cst.ConcatenatedString):
-            return self._concatenate(node, [node.left, node.right], depth, "an f-string")
+            return self._concatenate(node, _implicit_parts(node), depth, "an f-string")
         if isinstance(node, cst.FormattedString):
             return self._formatted_string(node, depth)
         if isinstance(node, cst.Name):
@@ -289,7 +320,7 @@ class _Analysis:
     def _binary(self, node: cst.BinaryOperation, depth: int) -> StringValue:
         operator = node.operator
         if isinstance(operator, cst.Add):
-            return self._concatenate(node, [node.left, node.right], depth, "concatenation")
+            return self._concatenate(node, _added_operands(node), depth, "concatenation")
         if isinstance(operator, cst.Modulo):
             return self._percent_format(node, depth)
         left = self.value(node.left, depth)

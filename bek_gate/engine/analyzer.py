@@ -14,7 +14,7 @@ import libcst as cst
 from bek_gate import parsing
 from bek_gate.engine.context import FileContext
 from bek_gate.engine.positions import location_of, resolve_positions, statement_lines
-from bek_gate.engine.walker import Dispatcher, walk
+from bek_gate.engine.walker import Dispatcher, RuleCrash, walk
 from bek_gate.findings import PARSE_ERROR, FileResult, Finding, Location, Notice, assign_fingerprints
 from bek_gate.rules.base import Fact, Rule
 from bek_gate.rules.loader import LoadedRule, RuleSet, load_rule_dirs
@@ -104,11 +104,16 @@ class Analyzer:
         suppressions: FileSuppressions | None,
     ) -> FileResult:
         context = FileContext(relpath, text, module)
-        instances: list[tuple[LoadedRule, Rule]] = [
-            (loaded, loaded.cls(context, self.plan.options.get(loaded.id) or loaded.default_options()))
-            for loaded in active
-        ]
-        crashes = walk(context, Dispatcher(instances))
+        instances: list[tuple[LoadedRule, Rule]] = []
+        crashes: list[RuleCrash] = []
+        for loaded in active:
+            try:
+                instance = loaded.cls(context, self.plan.options.get(loaded.id) or loaded.default_options())
+            except (Exception, SystemExit) as error:  # a team rule's own __init__
+                crashes.append(RuleCrash.of(loaded.id, error))
+                continue
+            instances.append((loaded, instance))
+        crashes += walk(context, Dispatcher(instances))
         result = FileResult(relpath, parsed=True)
         for crash in crashes:
             result.notices.append(

@@ -33,7 +33,7 @@ def decide_project_rules(
         facts = sorted(facts_by_rule.get(rule_id, []), key=lambda f: (f.path, f.line or 0, f.column or 0))
         try:
             reports = list(cls.decide(facts, options.get(rule_id) or loaded.default_options()))
-        except Exception as error:  # a broken project rule must not stop the run
+        except (Exception, SystemExit) as error:  # a broken project rule must not stop the run
             frame = traceback.extract_tb(error.__traceback__)[-1]
             notices.append(
                 Notice(

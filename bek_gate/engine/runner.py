@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import signal
 import threading
+import traceback
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -67,7 +68,21 @@ def _check_one(relpath: str, data: bytes) -> FileResult:
 
 
 def _check_chunk(chunk: list[tuple[str, bytes]]) -> list[FileResult]:
-    return [_check_one(relpath, data) for relpath, data in chunk]
+    return [_check_guarded(relpath, data) for relpath, data in chunk]
+
+
+def _check_guarded(relpath: str, data: bytes) -> FileResult:
+    """Rule crashes are isolated per rule; anything else that escapes is a bug of bek on this
+    file, reported for this file alone instead of ending the run and losing every other result."""
+    try:
+        return _check_one(relpath, data)
+    except (Exception, SystemExit) as error:
+        frame = traceback.extract_tb(error.__traceback__)[-1]
+        message = (
+            f"bek failed on this file ({type(error).__name__}: {error}, at {frame.filename}:{frame.lineno}); "
+            "this file was not checked"
+        )
+        return FileResult(relpath, notices=[Notice("internal-error", message, relpath)])
 
 
 def default_jobs() -> int:

@@ -31,6 +31,11 @@ class RuleCrash:
     error: str
     where: str  # "file:line" of the innermost frame, usually inside the rule
 
+    @classmethod
+    def of(cls, rule_id: str, error: BaseException) -> RuleCrash:
+        frame = traceback.extract_tb(error.__traceback__)[-1]
+        return cls(rule_id, f"{type(error).__name__}: {error}", f"{frame.filename}:{frame.lineno}")
+
 
 Handler = Callable[[cst.CSTNode], object]
 Tracker = Callable[[FileContext, cst.CSTNode], None]
@@ -142,11 +147,8 @@ def _call(
     for rule_id, handler in handlers:
         try:
             handler(node)
-        except Exception as error:  # a broken rule must not stop the others
-            frame = traceback.extract_tb(error.__traceback__)[-1]
-            crashes.append(
-                RuleCrash(rule_id, f"{type(error).__name__}: {error}", f"{frame.filename}:{frame.lineno}")
-            )
+        except (Exception, SystemExit) as error:  # a broken rule (even sys.exit()) must not stop the others
+            crashes.append(RuleCrash.of(rule_id, error))
             dispatcher.disable(rule_id)
 
 

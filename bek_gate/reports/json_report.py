@@ -1,7 +1,8 @@
 """The JSON report: everything the gate decided, for scripts and ``jq``.
 
 Keys come in a fixed order and every list is in the gate's order, so the same
-result always gives the same bytes. ``schemas/report.schema.json`` describes
+result always gives the same bytes; nothing that depends on how bek was run
+(the command line, worker count, output paths, durations) is in it. ``schemas/report.schema.json`` describes
 the format; ``reportVersion`` changes when a field changes meaning or goes away.
 """
 
@@ -15,7 +16,7 @@ from bek_gate.reports import common
 from bek_gate.rules.loader import LoadedRule
 from bek_gate.verdict import ChecklistOutcome, GateResult, ItemOutcome
 
-REPORT_VERSION = 1
+REPORT_VERSION = 2  # 2: no commandLine (it varied with -j and output paths)
 
 
 def render(result: GateResult, *, color: bool = False) -> str:
@@ -31,7 +32,6 @@ def to_dict(result: GateResult) -> dict[str, Any]:
         "tool": {"name": common.TOOL_NAME, "version": result.tool_version},
         "root": str(result.root),
         "configPath": str(result.config_path) if result.config_path is not None else None,
-        "commandLine": result.command_line,
         "filesChecked": result.files_checked,
         "verdict": {
             "status": verdict.label,

@@ -61,13 +61,12 @@ def to_sarif(result: GateResult) -> dict[str, Any]:
                 "descriptor": {"id": "results-truncated"},
             }
         )
+    # No commandLine: it varies with -j and the output paths, and the same input must give the same bytes.
     invocation: dict[str, Any] = {
         "executionSuccessful": result.verdict.internal_errors == 0,
         "exitCode": result.verdict.exit_code,
+        "toolExecutionNotifications": notifications,
     }
-    if result.command_line:
-        invocation["commandLine"] = result.command_line
-    invocation["toolExecutionNotifications"] = notifications
     driver: dict[str, Any] = {
         "name": common.TOOL_NAME,
         "version": result.tool_version,

@@ -206,6 +206,8 @@ class _TextReport:
         first_region = max(loc.line, 1)
         last_region = max(loc.end_line, first_region)
         source = self._source(finding.path)
+        if source is not None and not _unchanged(source, finding):
+            source = None  # rewritten since it was checked: its lines now would not be the finding's
         lines: dict[int, str] = {}
         if source is not None and first_region <= len(source):
             for number in range(max(1, first_region - CONTEXT_LINES), min(last_region, len(source)) + 1):
@@ -331,6 +333,15 @@ def _read_lines(root: Path, path: str) -> list[str] | None:
     if isinstance(text, parsing.ParseFailure):
         return None
     return _LINE_BREAK.split(text)
+
+
+def _unchanged(source: list[str], finding: Finding) -> bool:
+    """Whether the file still has the finding's snippet at the finding's line (no snippet: assume so)."""
+    if not finding.snippet:
+        return True
+    snippet = _LINE_BREAK.split(finding.snippet)
+    start = max(finding.location.line, 1) - 1
+    return source[start : start + len(snippet)] == snippet
 
 
 def _display(text: str) -> str:

@@ -120,7 +120,7 @@ def _import_by_path(path: Path, source: bytes) -> ModuleType:
     sys.modules[name] = module
     try:
         spec.loader.exec_module(module)
-    except Exception as error:
+    except (Exception, SystemExit) as error:  # sys.exit() at import must not pass for success
         del sys.modules[name]
         # The line in the rule module itself, not in importlib's frames: a syntax
         # error has no frame of its own, an exception's last frame in this file is where it came from.

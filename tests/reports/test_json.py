@@ -62,7 +62,6 @@ def test_top_level_keys_in_a_stable_order(rich: GateResult) -> None:
         "tool",
         "root",
         "configPath",
-        "commandLine",
         "filesChecked",
         "verdict",
         "checklists",

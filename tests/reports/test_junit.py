@@ -85,7 +85,9 @@ def test_skipped_items_say_why(rich: GateResult) -> None:
     manual = skipped("checklist-security-review/sec-05 Penetration test done this year")
     assert manual.message == "manual check: not attested"
     assert manual.text == "how to verify: Ask the team for the runbook."
-    assert skipped("checklist-security-review/sec-06 Old check, disabled").message.startswith("not run: its rules are disabled")
+    assert skipped("checklist-security-review/sec-06 Old check, disabled").message.startswith(
+        "not run: its rules are disabled"
+    )
 
 
 def test_bek_suite_has_parse_errors_and_internal_errors(rich: GateResult) -> None:

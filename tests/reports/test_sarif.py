@@ -235,7 +235,7 @@ def test_invocation_reports_crashes_and_notices(rich: GateResult, clean: GateRes
     invocation = _run(rich)["invocations"][0]
     assert invocation["executionSuccessful"] is False
     assert invocation["exitCode"] == 1
-    assert invocation["commandLine"].startswith("bek gate")
+    assert "commandLine" not in invocation  # it varies with -j and output paths: not deterministic
     crash, skipped = invocation["toolExecutionNotifications"]
     assert crash["level"] == "error" and crash["descriptor"] == {"id": "internal-error"}
     rules = _run(rich)["tool"]["driver"]["rules"]
