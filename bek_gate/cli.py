@@ -436,7 +436,16 @@ def _write(destination: Path, text: str) -> None:
 def main(argv: list[str] | None = None) -> None:
     """Entry point: user errors become one line and exit 2; bugs exit 3 with a short message."""
     try:
-        cli.main(args=argv, prog_name="bek", standalone_mode=True)
+        # Not click's standalone mode: it turns Ctrl-C into "Aborted!" and exit 1, the code of a failed gate.
+        cli.main(args=argv, prog_name="bek", standalone_mode=False)
+    except click.exceptions.Abort:
+        click.echo("bek: interrupted", err=True)
+        sys.exit(130)
+    except click.ClickException as error:
+        error.show()
+        sys.exit(error.exit_code)
+    except click.exceptions.Exit as error:  # --help, --version
+        sys.exit(error.exit_code)
     except BekError as error:
         click.echo(f"bek: error: {error.message}", err=True)
         sys.exit(error.exit_code if error.exit_code else EXIT_USAGE)

@@ -145,10 +145,10 @@ def _item_outcome(
     missing = tuple(rule_id for rule_id in item.rules if rule_id not in implemented)
     if any(gates(finding, fail_on) for finding in active):
         status = "failed"
+    elif any(rule_id in crashed for rule_id in item.rules):
+        status = "error"  # even with findings below --fail-on: the files it crashed on were not checked
     elif active:
         status = "warning"
-    elif any(rule_id in crashed for rule_id in item.rules):
-        status = "error"
     elif missing:
         status = "not-automated"
     elif all(rule_id in disabled for rule_id in item.rules):

@@ -6,6 +6,7 @@ import os
 import signal
 import threading
 import traceback
+import warnings
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -31,6 +32,10 @@ def _init_worker(plan: AnalysisPlan, budget: float | None) -> None:
     if _worker_analyzer is None or _worker_analyzer.plan != plan:
         _worker_analyzer = Analyzer(plan)
     _worker_budget = budget
+    # Odd escapes in scanned string literals make Python warn when libcst evaluates them:
+    # not the user's business on bek's stderr.
+    warnings.simplefilter("ignore", SyntaxWarning)
+    warnings.simplefilter("ignore", DeprecationWarning)
 
 
 def _raise_timeout(signum: int, frame: object) -> None:
@@ -190,7 +195,10 @@ def crashed_result(relpath: str) -> FileResult:
     """The worker died on this file (a parser crash, or a hang past the budget): it was not checked."""
     finding = Finding(
         rule_id=PARSE_ERROR,
-        message="the parser crashed or hung on this file (it exceeds a parser limit); this file was not checked",
+        message=(
+            "the analysis of this file crashed or hung (a parser limit, or a rule that hung or ended its "
+            "process); this file was not checked"
+        ),
         path=relpath,
         location=Location(1, 1, 1, 1),
         snippet="",

@@ -89,6 +89,9 @@ class Rule:
         confidence: str | None = None,
     ) -> None:
         """Record a finding at ``node``; its position is computed after the walk."""
+        if not isinstance(message, str) or not isinstance(node, cst.CSTNode):
+            # Raised here, so the crash is reported against the rule that made the mistake.
+            raise TypeError(f"{self.id}: report() takes a libcst node and a message string")
         self.context.add_report(self.id, node, message, confidence or self.confidence)
 
     @classmethod

@@ -11,6 +11,11 @@ the gate would otherwise pass.
 from __future__ import annotations
 
 import json
+import os
+import signal
+import subprocess
+import sys
+import time
 import xml.etree.ElementTree as ElementTree
 from pathlib import Path
 
@@ -123,10 +128,10 @@ def test_the_items_of_crashed_rules_do_not_pass(crashed: tuple[Path, Run, Run]) 
     project, _, _ = crashed
     [checklist] = _report(project)["checklists"]
     statuses = {item["rules"][0]: item["status"] for item in checklist["items"]}
-    # "warning": both rules have (low) findings elsewhere; without them the item is "error".
+    # "error" even though both rules have (low) findings elsewhere: the files they crashed on were not checked.
     assert statuses == {
-        "fragile": "warning",
-        "brittle": "warning",
+        "fragile": "error",
+        "brittle": "error",
         "missing-timeout": "warning",
         "sql-injection": "passed",
     }
@@ -173,16 +178,14 @@ def test_a_rule_that_kills_its_worker_costs_that_file_only(tmp_path: Path) -> No
     }
 
 
-def test_an_engine_failure_on_one_file_costs_that_file_only(tmp_path: Path) -> None:
-    """Past the rule's own code (here: reports whose messages cannot be sorted, which the
-    engine fingerprints after the walk), a failure is reported for its file alone."""
+def test_a_malformed_report_is_the_rule_s_crash(tmp_path: Path) -> None:
+    """``report()`` checks its arguments, so a bad call is charged to the rule that made it."""
     unsortable = rule_module(
         "unsortable",
         """
         def visit_Call(self, node: cst.Call) -> None:
             if isinstance(node.func, cst.Name) and node.func.value == "twice":
                 self.report(node, None)
-                self.report(node, "a message")
         """,
     )
     files = {"a.py": CLEAN_NEIGHBOUR, "b.py": "twice()\n" + CLEAN_NEIGHBOUR, "c.py": CLEAN_NEIGHBOUR}
@@ -190,9 +193,29 @@ def test_an_engine_failure_on_one_file_costs_that_file_only(tmp_path: Path) -> N
     run = bek("gate", "--no-cache", "--format", "json", cwd=project)
     assert run.exit_code == 3, run.stderr
     [notice] = run.notices("internal-error")
-    assert notice["path"] == "b.py" and "bek failed on this file (TypeError: " in notice["message"]
-    assert run.findings() == {("a.py", "missing-timeout"), ("c.py", "missing-timeout")}
-    assert "bek: internal error: b.py: bek failed on this file" in run.stderr
+    assert notice["path"] == "b.py" and "rule 'unsortable' crashed" in notice["message"]
+    assert "report() takes a libcst node and a message string" in notice["message"]
+    assert run.findings() == {
+        ("a.py", "missing-timeout"),
+        ("b.py", "missing-timeout"),
+        ("c.py", "missing-timeout"),
+    }
+
+
+def test_an_engine_failure_on_one_file_costs_that_file_only(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Past the rules' own code, whatever fails on one file is an internal error for that file alone."""
+    from bek_gate.engine import runner
+
+    class Broken:
+        def check_source(self, relpath: str, data: bytes) -> None:
+            raise ValueError("engine bug")
+
+    monkeypatch.setattr(runner, "_worker_analyzer", Broken())
+    monkeypatch.setattr(runner, "_worker_budget", None)
+    result = runner._check_guarded("b.py", b"x = 1\n")
+    [notice] = result.notices
+    assert (notice.kind, notice.path) == ("internal-error", "b.py")
+    assert "bek failed on this file (ValueError: engine bug" in notice.message and not result.findings
 
 
 PROJECT_RULE = '''\
@@ -243,3 +266,29 @@ def test_a_project_rule_that_breaks_in_decide_is_an_internal_error(
     )
     assert error in notice["message"]
     assert run.findings() == {("client.py", "missing-timeout")}
+
+
+def test_ctrl_c_is_exit_130_not_a_failed_gate(tmp_path: Path) -> None:
+    sleeper = rule_module(
+        "sleeper",
+        """
+        def visit_Module(self, node: cst.Module) -> None:
+            time.sleep(60)
+        """,
+        imports="import time\n",
+    )
+    project = team_project(tmp_path / "project", {"sleeper": sleeper}, {"a.py": "x = 1\n"})
+    process = subprocess.Popen(
+        [sys.executable, "-I", "-m", "bek_gate", "gate", "--no-cache"],
+        cwd=project,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )
+    time.sleep(3)
+    # Ctrl-C in a terminal interrupts the whole process group: bek and its workers.
+    os.killpg(process.pid, signal.SIGINT)
+    _, stderr = process.communicate(timeout=30)
+    assert process.returncode == 130
+    assert "bek: interrupted" in stderr and "Traceback" not in stderr
