@@ -375,7 +375,8 @@ def list_command(kind: str | None, scope: str | None, as_json: bool, config_path
 
 @cli.command(name="lint-kb")
 @_CONFIG_FILE
-def lint_kb(config_path: Path | None) -> None:
+@click.option("-v", "--verbose", is_flag=True, help="List every warning, not only their count.")
+def lint_kb(config_path: Path | None, verbose: bool) -> None:
     """Validate the knowledge base: pattern schema and sections, cross-references between patterns, checklists and rules."""
     from bek_gate.gate import load_project
     from bek_gate.knowledge.lint import lint
@@ -384,10 +385,16 @@ def lint_kb(config_path: Path | None) -> None:
     project = load_project(config_path, Path.cwd())
     problems = lint(data_dir("patterns"), project.checklists, project.rule_set)
     for problem in problems:
-        click.echo(problem.line(), err=problem.level == "error")
+        if problem.level == "error" or verbose:
+            click.echo(problem.line(), err=problem.level == "error")
     errors = sum(1 for problem in problems if problem.level == "error")
     warnings = len(problems) - errors
-    click.echo(f"lint-kb: {errors} errors, {warnings} warnings")
+    hint = (
+        " (-v lists them: rules the knowledge base names but bek does not implement yet)"
+        if warnings and not verbose
+        else ""
+    )
+    click.echo(f"lint-kb: {errors} errors, {warnings} warnings{hint}")
     sys.exit(1 if errors else 0)
 
 
