@@ -256,7 +256,6 @@ def _run_gate(inputs: ActionInputs, cwd: Path) -> GateResult:
         config_path=inputs.config,
         use_cache=inputs.cache,
         cwd=cwd,
-        command_line=inputs.command_line(),
         require_attestations=inputs.require_attestations,
         baseline=inputs.baseline,
         diff_base=inputs.diff_base,

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import shlex
 import sys
 import traceback
 from collections.abc import Callable
@@ -165,10 +164,11 @@ def gate(
         diff_base=diff_base,
         report_unused_ignores=report_unused_ignores,
         project_rules=not no_project_rules,
-        command_line=shlex.join(["bek", *sys.argv[1:]]),
         progress=_progress_printer() if show_progress else None,
     )
     result = run_gate(options)
+    if verbose:  # timings stay out of the reports, which must be byte-identical run to run
+        click.echo(f"bek: checked {result.files_checked} files in {result.duration_seconds:.2f} s", err=True)
     if output_format != "text":  # the text report lists the notices itself
         _print_notices(result.notices, verbose=verbose, quiet=quiet)
     for file_format, destination in (

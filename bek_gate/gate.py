@@ -53,7 +53,6 @@ class GateOptions:
     jobs: int | None = None
     use_cache: bool = True
     cwd: Path = field(default_factory=Path.cwd)
-    command_line: str = ""
     progress: Callable[[int, int], None] | None = None
     require_attestations: bool = False
     today: dt.date = field(default_factory=dt.date.today)
@@ -234,7 +233,6 @@ def run_gate(options: GateOptions) -> GateResult:
         severities=severities,
         files_checked=len(found.files),
         duration_seconds=time.perf_counter() - started,
-        command_line=options.command_line,
         config_path=config.path,
         patterns=load_some(
             data_dir("patterns"),

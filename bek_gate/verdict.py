@@ -201,7 +201,6 @@ class GateResult:
     severities: dict[str, str]  # effective severity per rule id (config overrides applied)
     files_checked: int
     duration_seconds: float = 0.0
-    command_line: str = ""
     config_path: Path | None = None
     extras: dict[str, object] = field(default_factory=dict)
     patterns: dict[str, Pattern] = field(default_factory=dict)  # the patterns the rules that ran point to

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import libcst as cst
 
+from bek_gate.analysis import calls
 from bek_gate.engine.analyzer import AnalysisPlan, Analyzer
 from bek_gate.engine.cache import ResultCache, content_digest
 from bek_gate.engine.runner import analyse_files
@@ -315,3 +316,39 @@ def test_parallel_and_serial_runs_agree(tmp_path: Path) -> None:
     parallel = analyse_files(analyzer, tmp_path, names, 2)
     assert sum(len(r.findings) for r in serial) == 120
     assert [r.to_cache() for r in serial] == [r.to_cache() for r in parallel]
+
+
+class SplatKeys(Rule):
+    """Reports the keys ``**`` splats are known to carry."""
+
+    id = "splat-keys"
+    title = "Splat keys"
+    severity = "low"
+    fix = "n/a"
+
+    def visit_Call(self, node: cst.Call) -> None:
+        if isinstance(node.func, cst.Name) and node.func.value == "send":
+            keys = calls.splatted_keywords(self.context, node)
+            self.report(node, "unknown" if keys is None else ",".join(sorted(keys)))
+
+
+def test_splatted_keys_are_known_only_while_the_mapping_is_left_alone() -> None:
+    findings, _ = _run(
+        """
+        def known():
+            opts = {"timeout": 5}
+            send(**opts)
+        def updated():
+            opts = {"verify": True}
+            opts["timeout"] = 5
+            send(**opts)
+        def passed_on(configure):
+            opts = dict(verify=True)
+            configure(opts)
+            send(**opts)
+        def parameter(opts):
+            send(**opts)
+        """,
+        SplatKeys,
+    )
+    assert [message for _, _, message in findings] == ["timeout", "unknown", "unknown", "unknown"]

@@ -6,6 +6,8 @@ from typing import TYPE_CHECKING
 
 import libcst as cst
 
+from bek_gate.analysis.tree import iter_children
+
 if TYPE_CHECKING:
     from bek_gate.engine.context import FileContext
 
@@ -52,9 +54,10 @@ def splatted_keywords(context: FileContext, call: cst.Call) -> set[str] | None:
     """Keys that ``**mapping`` splats in ``call`` are known to carry.
 
     Returns the set of keys when every splat is a dict literal or ``dict(...)``
-    call (directly or through a name assigned one earlier), an empty set when
-    there is no splat, and None when some splat's keys cannot be known (a
-    parameter, a function result): callers should then assume any key may be
+    call (directly or through a name assigned one earlier and never changed
+    after), an empty set when there is no splat, and None when some splat's
+    keys cannot be known (a parameter, a function result, a mapping that is
+    updated or passed elsewhere): callers should then assume any key may be
     present.
     """
     keys: set[str] = set()
@@ -94,7 +97,7 @@ def _mapping_keys(context: FileContext, node: cst.BaseExpression, depth: int) ->
         return keys
     if isinstance(node, cst.Name):
         values = context.assigned_values(node.value)
-        if not values:
+        if not values or _may_gain_keys(context, node.value):
             return None
         union: set[str] = set()
         for value in values:
@@ -102,6 +105,51 @@ def _mapping_keys(context: FileContext, node: cst.BaseExpression, depth: int) ->
             if inner is None:
                 return None
             union |= inner
-        # Keys added later with ``opts["timeout"] = 5`` are not tracked.
         return union
     return None
+
+
+_MUTATING_METHODS = frozenset({"update", "setdefault", "__setitem__", "pop", "popitem", "clear", "__ior__"})
+
+
+def _may_gain_keys(context: FileContext, name: str) -> bool:
+    """Whether a mapping's literal keys cannot be trusted: ``opts["timeout"] = 5``,
+    ``opts.update(...)``, ``apply_defaults(opts)`` or ``self.opts = opts`` anywhere
+    in the scope that binds it. One walk per scope and name, cached for the file."""
+    scope = next((s for s in context.scope.visible_chain() if name in s.bindings), None)
+    if scope is None:
+        return True
+    return context.cached(("mapping-changes", id(scope.node), name), lambda: _changes_in(scope.node, name))
+
+
+def _changes_in(root: cst.CSTNode, name: str) -> bool:
+    stack: list[cst.CSTNode] = [root]
+    while stack:
+        node = stack.pop()
+        if _changes_mapping(node, name):
+            return True
+        stack.extend(iter_children(node))
+    return False
+
+
+def _changes_mapping(node: cst.CSTNode, name: str) -> bool:
+    def is_name(expr: cst.CSTNode | None) -> bool:
+        return isinstance(expr, cst.Name) and expr.value == name
+
+    targets: list[cst.CSTNode] = []
+    if isinstance(node, cst.Assign):
+        if is_name(node.value):
+            return True  # aliased: ``self.opts = opts``
+        targets = [target.target for target in node.targets]
+    elif isinstance(node, (cst.AugAssign, cst.AnnAssign, cst.Del)):
+        targets = [node.target]
+    elif isinstance(node, cst.Call):
+        func = node.func
+        if isinstance(func, cst.Attribute) and is_name(func.value) and func.attr.value in _MUTATING_METHODS:
+            return True
+        return any(arg.star == "" and is_name(arg.value) for arg in node.args)
+    return any(
+        (isinstance(target, cst.Subscript) and is_name(target.value))
+        or (isinstance(node, cst.AugAssign) and is_name(target))
+        for target in targets
+    )

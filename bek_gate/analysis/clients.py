@@ -387,7 +387,7 @@ def timeout_argument(context: FileContext, call: cst.Call, client: Client) -> Ti
     if parameter.position is not None and calls.has_star_args(call):
         return TimeoutArgument("unknown")
     keys = calls.splatted_keywords(context, call)
-    if keys is None or _splatted_mapping_may_change(context, call):
+    if keys is None:
         return TimeoutArgument("unknown")
     if keys & {parameter.keyword, *parameter.also}:
         return TimeoutArgument("given", None, parameter.keyword)
@@ -402,54 +402,6 @@ def timeout_argument(context: FileContext, call: cst.Call, client: Client) -> Ti
             if value.kind == "unknown" or text is None:
                 return TimeoutArgument("missing", keyword=parameter.keyword, url_unknown=True)
     return TimeoutArgument("missing", keyword=parameter.keyword)
-
-
-_MUTATING_METHODS = frozenset({"update", "setdefault", "__setitem__", "pop", "popitem", "clear", "__ior__"})
-
-
-def _splatted_mapping_may_change(context: FileContext, call: cst.Call) -> bool:
-    """Whether a ``**name`` mapping may gain keys its literal does not show.
-
-    ``opts = {...}; opts["timeout"] = 5`` or ``apply_defaults(opts)``: any
-    subscript store, mutating method, aliasing or passing of the name in the
-    scope that binds it means its literal keys cannot be trusted.
-    """
-
-    splatted = {arg.value.value for arg in call.args if arg.star == "**" and isinstance(arg.value, cst.Name)}
-    for name in splatted:
-        scope = next((s for s in context.scope.visible_chain() if name in s.bindings), None)
-        if scope is None:
-            return True
-        stack: list[cst.CSTNode] = [scope.node]
-        while stack:
-            node = stack.pop()
-            if _changes_mapping(node, name):
-                return True
-            stack.extend(iter_children(node))
-    return False
-
-
-def _changes_mapping(node: cst.CSTNode, name: str) -> bool:
-    def is_name(expr: cst.CSTNode | None) -> bool:
-        return isinstance(expr, cst.Name) and expr.value == name
-
-    targets: list[cst.CSTNode] = []
-    if isinstance(node, cst.Assign):
-        if is_name(node.value):
-            return True  # aliased: ``self.opts = opts``
-        targets = [target.target for target in node.targets]
-    elif isinstance(node, (cst.AugAssign, cst.AnnAssign, cst.Del)):
-        targets = [node.target]
-    elif isinstance(node, cst.Call):
-        func = node.func
-        if isinstance(func, cst.Attribute) and is_name(func.value) and func.attr.value in _MUTATING_METHODS:
-            return True
-        return any(arg.star == "" and is_name(arg.value) for arg in node.args)
-    return any(
-        (isinstance(target, cst.Subscript) and is_name(target.value))
-        or (isinstance(node, cst.AugAssign) and is_name(target))
-        for target in targets
-    )
 
 
 def timeout_kind(context: FileContext, node: cst.BaseExpression, depth: int = 0) -> str:

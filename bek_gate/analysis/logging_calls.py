@@ -231,7 +231,7 @@ def interpolations(context: FileContext, log: LoggingCall) -> list[Interpolation
     arguments = list(log.arguments)
     if message is None:
         return [Interpolation(value, "", "") for value in arguments]
-    template = _constant_text(context, message)
+    template = strings.constant_text(context, message)
     if template is not None:
         return _label(_template_tokens(template, arguments, braces=log.library == "loguru"))
     tokens = list(_message_tokens(context, message, 0))
@@ -259,17 +259,6 @@ def _label(tokens: list[Token]) -> list[Interpolation]:
             found.append(Interpolation(item, text, conversion))
             text = ""
     return found
-
-
-def _constant_text(context: FileContext, node: cst.BaseExpression) -> str | None:
-    if isinstance(node, cst.SimpleString):
-        value = node.evaluated_value
-        return value if isinstance(value, str) else None
-    if isinstance(node, (cst.Name, cst.ConcatenatedString)):
-        value = strings.analyse(context, node)
-        if value.is_constant and value.is_str and value.text is not None:
-            return value.text
-    return None
 
 
 def _template_tokens(template: str, values: list[cst.BaseExpression], braces: bool) -> list[Token]:
@@ -319,7 +308,7 @@ def _message_tokens(context: FileContext, node: cst.BaseExpression, depth: int) 
         yield from _message_tokens(context, node.left, depth)
         yield from _message_tokens(context, node.right, depth)
     elif isinstance(node, cst.BinaryOperation) and isinstance(node.operator, cst.Modulo):
-        template = _constant_text(context, node.left)
+        template = strings.constant_text(context, node.left)
         if template is None:
             yield (node, "")
             return
@@ -328,7 +317,7 @@ def _message_tokens(context: FileContext, node: cst.BaseExpression, depth: int) 
         yield from _template_tokens(template, values, braces=False)
     elif _is_format_call(node):
         assert isinstance(node, cst.Call) and isinstance(node.func, cst.Attribute)
-        template = _constant_text(context, node.func.value)
+        template = strings.constant_text(context, node.func.value)
         values = [arg.value for arg in node.args if arg.keyword is None and not arg.star]
         named = {arg.keyword.value: arg.value for arg in node.args if arg.keyword is not None}
         if template is None:

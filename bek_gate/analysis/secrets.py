@@ -639,7 +639,7 @@ def _call_secret(context: FileContext, node: cst.Call, names: SecretNames, depth
     func = node.func
     callee = _callee_name(func)
     if callee in _MAPPING_GETTERS and node.args:
-        key = _constant_text(context, node.args[0].value)
+        key = strings.constant_text(context, node.args[0].value)
         receiver = func.value if isinstance(func, cst.Attribute) else None
         if _holds_secret_at(names, receiver, key):
             return SecretValue(shown(context, node))
@@ -708,7 +708,7 @@ def _dict_secret(context: FileContext, node: cst.Dict, names: SecretNames, depth
 def _key_name(context: FileContext, node: cst.BaseExpression) -> str | None:
     """A dict key's text (``"Authorization"``, ``AUTH_HEADER = "Authorization"``), or the name of
     the constant that holds it when its text is not known here (``settings.AUTH_HEADER``)."""
-    text = _constant_text(context, node)
+    text = strings.constant_text(context, node)
     if text is None and isinstance(node, (cst.Name, cst.Attribute)):
         name = node.value if isinstance(node, cst.Name) else node.attr.value
         return name if strings.is_constant_name(name) else None
@@ -718,19 +718,7 @@ def _key_name(context: FileContext, node: cst.BaseExpression) -> str | None:
 def _string_key(context: FileContext, node: cst.Subscript) -> str | None:
     if len(node.slice) != 1 or not isinstance(node.slice[0].slice, cst.Index):
         return None
-    return _constant_text(context, node.slice[0].slice.value)
-
-
-def _constant_text(context: FileContext, node: cst.BaseExpression) -> str | None:
-    """The text of a string literal, or of a name or expression built only from constants."""
-    if isinstance(node, cst.SimpleString):
-        value = node.evaluated_value
-        return value if isinstance(value, str) else None
-    if isinstance(node, (cst.Name, cst.Attribute, cst.ConcatenatedString, cst.FormattedString)):
-        value = strings.analyse(context, node)
-        if value.is_constant and value.is_str:
-            return value.text
-    return None
+    return strings.constant_text(context, node.slice[0].slice.value)
 
 
 def _container_name(node: cst.BaseExpression) -> str:

@@ -31,7 +31,7 @@ from typing import TYPE_CHECKING, TypeVar
 
 import libcst as cst
 
-from bek_gate.analysis.scopes import Binding, reaching
+from bek_gate.analysis.scopes import Binding, reaching, target_names
 from bek_gate.analysis.tree import iter_children
 
 if TYPE_CHECKING:
@@ -759,7 +759,7 @@ class _Analysis:
             comp_for: cst.CompFor | None = node.for_in
             while comp_for is not None:
                 items = self.items(comp_for.iter, depth)
-                for name in _target_names(comp_for.target):
+                for name in _bound_names(comp_for.target):
                     # ``for c in data if c in ALLOWED`` keeps only allowed values; a variable
                     # drawn from unknown items stands for them in messages.
                     allowed = items.is_constant or any(
@@ -985,16 +985,6 @@ def _unknown_part(node: cst.CSTNode) -> StringValue:
     return built("str.join()", node, [node], "?")
 
 
-def _target_names(target: cst.CSTNode) -> list[str]:
-    if isinstance(target, cst.Name):
-        return [target.value]
-    if isinstance(target, (cst.Tuple, cst.List)):
-        return [name for element in target.elements for name in _target_names(element.value)]
-    if isinstance(target, cst.StarredElement):
-        return _target_names(target.value)
-    return []
-
-
 # -- helpers defined in the module --------------------------------------------
 
 
@@ -1073,7 +1063,7 @@ def _helper_locals(function: cst.FunctionDef) -> tuple[list[tuple[str, cst.BaseE
         ):
             mutated.add(node.func.value.value)
         for target in targets:
-            for name in _target_names(target):
+            for name in _bound_names(target):
                 counts[name] = counts.get(name, 0) + 1
         stack.extend(iter_children(node))
     followed = []
@@ -1174,3 +1164,19 @@ def _collect_mutations(scope_node: cst.CSTNode) -> dict[str, list[cst.Call]]:
             found.setdefault(node.func.value.value, []).append(node)
         stack.extend(iter_children(node))
     return found
+
+
+def _bound_names(target: cst.CSTNode) -> list[str]:
+    return [name.value for name in target_names(target)] if isinstance(target, cst.BaseExpression) else []
+
+
+def constant_text(context: FileContext, node: cst.BaseExpression) -> str | None:
+    """The text of a string literal, or of a name or expression built only from constants."""
+    if isinstance(node, cst.SimpleString):
+        value = node.evaluated_value
+        return value if isinstance(value, str) else None
+    if isinstance(node, (cst.Name, cst.Attribute, cst.ConcatenatedString, cst.FormattedString)):
+        value = analyse(context, node)
+        if value.is_constant and value.is_str:
+            return value.text
+    return None

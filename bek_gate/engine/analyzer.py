@@ -52,15 +52,6 @@ class Analyzer:
         ]
         self.known_ids = plan.known_ids or frozenset(self.rule_set.ids())
 
-    def check_file(self, root: Path, relpath: str) -> FileResult:
-        try:
-            data = (root / relpath).read_bytes()
-        except OSError as error:
-            return FileResult(
-                relpath, notices=[Notice("skipped", f"could not be read: {error.strerror or error}", relpath)]
-            )
-        return self.check_source(relpath, data)
-
     def check_source(self, relpath: str, data: bytes) -> FileResult:
         """Everything the per-file phase finds in one file's bytes."""
         text = parsing.decode(data)

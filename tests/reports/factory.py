@@ -228,7 +228,7 @@ def analyse(
         target = root / relpath
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_text(source, encoding="utf-8")
-        result = analyzer.check_file(root, relpath)
+        result = analyzer.check_source(relpath, (root / relpath).read_bytes())
         findings += result.findings
         notices += result.notices
     return findings, notices
@@ -292,7 +292,6 @@ def build(
         rules=list(rules.values()),
         severities={rule_id: loaded.cls.severity for rule_id, loaded in rules.items()},
         files_checked=files_checked,
-        command_line="bek gate --checklist checklist-security-review --checklist checklist-api-review",
         extras=extras or {},
     )
 
