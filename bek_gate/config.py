@@ -10,12 +10,14 @@ override the file.
 from __future__ import annotations
 
 import json
+import re
 import sys
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 from typing import Any
 
+from bek_gate.discovery import DEFAULT_TEST_PATHS
 from bek_gate.errors import ConfigError, did_you_mean
 from bek_gate.resources import schema_path
 from bek_gate.validation import first_error
@@ -39,6 +41,9 @@ class Config:
     checklists: list[str] = field(default_factory=list)
     paths: list[str] = field(default_factory=list)
     exclude: list[str] = field(default_factory=list)
+    test_paths: list[str] = field(default_factory=lambda: list(DEFAULT_TEST_PATHS))
+    # The grammar the project uses (``target-version``, else ``requires-python``); None: not said.
+    target_version: tuple[int, int] | None = None
     fail_on: str = "high"
     disable: list[str] = field(default_factory=list)
     severity: dict[str, str] = field(default_factory=dict)
@@ -105,10 +110,48 @@ def find_config(start: Path) -> Path | None:
     return None
 
 
-def load_config(path: Path | None) -> Config:
-    """Read and validate a config file (None: the defaults)."""
+_REQUIRES_PYTHON_FLOOR = re.compile(r"(?:>=|~=|==|>)\s*3\s*\.\s*(\d+)")
+
+
+def parse_target_version(text: str) -> tuple[int, int] | None:
+    """``"3.12"`` or ruff's ``"py312"`` as (3, 12)."""
+    match = re.fullmatch(r"(?:3\.(\d+)|py3(\d+))", text.strip())
+    if match is None:
+        return None
+    return (3, int(match.group(1) or match.group(2)))
+
+
+def requires_python_floor(directory: Path) -> tuple[int, int] | None:
+    """The lowest Python 3 version ``project.requires-python`` admits, from ``directory/pyproject.toml``.
+
+    ``>=3.10``, ``~=3.11``, ``==3.12.*`` and ``>=3.9,<4`` give their floor; a
+    specifier without one (``!=3.8``, none at all) gives None. An unreadable
+    pyproject.toml gives None here: it is not bek's configuration.
+    """
+    pyproject = directory / "pyproject.toml"
+    if not pyproject.is_file():
+        return None
+    try:
+        with pyproject.open("rb") as stream:
+            data = tomllib.load(stream)
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+        return None
+    project = data.get("project")
+    specifier = project.get("requires-python") if isinstance(project, dict) else None
+    if not isinstance(specifier, str):
+        return None
+    floors = [int(minor) for minor in _REQUIRES_PYTHON_FLOOR.findall(specifier)]
+    return (3, min(floors)) if floors else None
+
+
+def load_config(path: Path | None, start: Path | None = None) -> Config:
+    """Read and validate a config file (None: the defaults, with ``requires-python`` found from ``start``)."""
     if path is None:
-        return Config()
+        if start is None:
+            return Config()
+        directory = (start if start.is_dir() else start.parent).resolve()
+        nearest = next((d for d in (directory, *directory.parents) if (d / "pyproject.toml").is_file()), None)
+        return Config(target_version=requires_python_floor(nearest) if nearest is not None else None)
     if not path.is_file():
         raise ConfigError(f"{path}: config file does not exist")
     table = _table(path)
@@ -131,6 +174,12 @@ def load_config(path: Path | None) -> Config:
         checklists=list(table.get("checklists", [])),
         paths=list(table.get("paths", [])),
         exclude=list(table.get("exclude", [])),
+        test_paths=list(table.get("test-paths", DEFAULT_TEST_PATHS)),
+        target_version=(
+            parse_target_version(table["target-version"])
+            if "target-version" in table
+            else requires_python_floor(base)
+        ),
         fail_on=table.get("fail-on", "high"),
         disable=list(table.get("disable", [])),
         severity=dict(table.get("severity", {})),

@@ -17,6 +17,7 @@ import shutil
 import stat
 import subprocess
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path, PurePosixPath
 
 from bek_gate.errors import BekError
@@ -63,8 +64,8 @@ class Discovery:
     notices: list[Notice] = field(default_factory=list)
 
 
-class Excluder:
-    """Decides whether a path (relative to the config's directory) is excluded.
+class PathPatterns:
+    """Path patterns as ``exclude`` and ``test-paths`` take them, matched against a relative path.
 
     A pattern without ``/`` matches any single path component (``migrations``,
     ``*_pb2.py``); a pattern with ``/`` matches the path from the config's
@@ -72,11 +73,30 @@ class Excluder:
     matching everything below it.
     """
 
-    def __init__(self, patterns: list[str], base: Path) -> None:
-        self.bases = list(dict.fromkeys([Path(os.path.abspath(base)), base.resolve()]))
+    def __init__(self, patterns: list[str] | tuple[str, ...]) -> None:
         self.component_patterns = [p.rstrip("/") for p in patterns if "/" not in p.rstrip("/")]
         self.path_patterns = [p.strip("/") for p in patterns if "/" in p.rstrip("/")]
         self.active = bool(patterns)
+
+    def matches(self, relative: PurePosixPath) -> bool:
+        parts = relative.parts
+        for pattern in self.component_patterns:
+            if any(fnmatch.fnmatchcase(part, pattern) for part in parts):
+                return True
+        text = relative.as_posix()
+        for pattern in self.path_patterns:
+            if fnmatch.fnmatchcase(text, pattern) or fnmatch.fnmatchcase(text, pattern + "/*"):
+                return True
+        return False
+
+
+class Excluder:
+    """Decides whether a path (relative to the config's directory) is excluded (see ``PathPatterns``)."""
+
+    def __init__(self, patterns: list[str], base: Path) -> None:
+        self.bases = list(dict.fromkeys([Path(os.path.abspath(base)), base.resolve()]))
+        self.patterns = PathPatterns(patterns)
+        self.active = self.patterns.active
 
     def excluded(self, path: Path) -> bool:
         """``path`` as listed (a symlink is judged by its own name, not its target)."""
@@ -88,15 +108,39 @@ class Excluder:
                 break
             except ValueError:
                 continue
-        parts = relative.parts
-        for pattern in self.component_patterns:
-            if any(fnmatch.fnmatchcase(part, pattern) for part in parts):
-                return True
-        text = relative.as_posix()
-        for pattern in self.path_patterns:
-            if fnmatch.fnmatchcase(text, pattern) or fnmatch.fnmatchcase(text, pattern + "/*"):
-                return True
-        return False
+        return self.patterns.matches(relative)
+
+
+DEFAULT_TEST_PATHS = ("tests", "test_*.py", "*_test.py", "conftest.py")
+
+
+@dataclass(frozen=True)
+class TestPaths:
+    """Which files are test code (SPEC 5.1): ``test-paths`` patterns, relative to the config's directory.
+
+    ``base`` is that directory as a path relative to the report root (``""``
+    when they are the same), so that a worker can decide from a root-relative
+    path alone.
+    """
+
+    __test__ = False  # not a pytest test class, whatever its name says
+
+    patterns: tuple[str, ...] = DEFAULT_TEST_PATHS
+    base: str = ""
+
+    @cached_property
+    def _matcher(self) -> PathPatterns:
+        return PathPatterns(self.patterns)
+
+    def is_test(self, relpath: str) -> bool:
+        path = PurePosixPath(relpath)
+        if self.base:
+            prefix = PurePosixPath(self.base)
+            if not path.is_relative_to(prefix):
+                # Outside the config's directory, only patterns that match any component apply.
+                return PathPatterns(self._matcher.component_patterns).matches(path)
+            path = path.relative_to(prefix)
+        return self._matcher.matches(path)
 
 
 def git_toplevel(directory: Path) -> Path | None:

@@ -28,7 +28,7 @@ from bek_gate.config import (
     load_config,
     resolve_rule_options,
 )
-from bek_gate.discovery import Excluder, discover, git_toplevel
+from bek_gate.discovery import Excluder, TestPaths, discover, git_toplevel
 from bek_gate.engine.analyzer import AnalysisPlan, Analyzer
 from bek_gate.engine.cache import ResultCache, cache_key
 from bek_gate.engine.project import decide_project_rules
@@ -81,7 +81,7 @@ class Project:
 
 def load_project(config_path: Path | None, start: Path) -> Project:
     """Config, rules and checklists, all validated (ConfigError names what is wrong)."""
-    config = load_config(config_path if config_path is not None else find_config(start))
+    config = load_config(config_path if config_path is not None else find_config(start), start)
     check_directories(config)
     rule_set = load_rule_dirs([data_dir("rules"), *config.rule_dirs])
     checklist_dirs = [data_dir("checklists")]
@@ -166,11 +166,17 @@ def run_gate(options: GateOptions) -> GateResult:
     root = _root_for(targets, config)
     found = discover(targets, root, Excluder(config.exclude, config.base), config.max_file_size)
 
+    # Test paths are relative to the config's directory; the workers see root-relative paths.
+    base = config.base.resolve()
+    relative_base = base.relative_to(root).as_posix() if base.is_relative_to(root) else ""
+    test_paths = TestPaths(tuple(config.test_paths), "" if relative_base == "." else relative_base)
     plan = AnalysisPlan(
         rule_dirs=tuple(str(directory) for directory in [data_dir("rules"), *config.rule_dirs]),
         selected=tuple(selected_rules),
         options=project.rule_options,
         known_ids=frozenset(project.known_rule_ids),
+        test_paths=test_paths,
+        target_version=config.target_version,
     )
     analyzer = Analyzer(plan, project.rule_set)
     cache = _open_cache(options, config, root, project.rule_set, plan) if options.use_cache else None
@@ -232,6 +238,7 @@ def run_gate(options: GateOptions) -> GateResult:
         rules=[project.rule_set[rule_id] for rule_id in sorted(selected_rules)],
         severities=severities,
         files_checked=len(found.files),
+        test_files=sum(1 for relpath in found.files if test_paths.is_test(relpath)),
         duration_seconds=time.perf_counter() - started,
         config_path=config.path,
         patterns=load_some(
@@ -309,6 +316,8 @@ def _open_cache(
             "rules": sorted((loaded.id, loaded.source_hash) for loaded in rule_set.rules.values()),
             "selected": sorted(plan.selected),
             "options": plan.options,
+            "test-paths": [list(plan.test_paths.patterns), plan.test_paths.base],
+            "target-version": plan.target_version,
             "root": str(root),
         }
     )

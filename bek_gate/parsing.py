@@ -78,14 +78,31 @@ def parse(text: str) -> cst.Module | ParseFailure:
         return ParseFailure(f"the parser failed: {type(error).__name__}: {error}")
 
 
-def syntax_check(text: str) -> ParseFailure | None:
-    """A cheap check (``ast``) for files that no selected rule needs to parse with libcst."""
+# CPython's own limits on nesting: the input that can also overflow libcst's native
+# parser, so libcst is not asked about it.
+_NESTING_LIMITS = ("too many nested parentheses", "too many statically nested blocks")
+
+
+def syntax_check(text: str) -> ParseFailure | cst.Module | None:
+    """Whether the file is valid Python: CPython's parser first (cheap), libcst's where CPython says no.
+
+    None means CPython accepts the file. CPython only knows its own grammar:
+    code of a newer Python (PEP 695 generics, PEP 701 f-strings, PEP 758
+    ``except A, B:``) is a syntax error to it, and valid when libcst, which
+    parses the newer grammar, accepts it: the module libcst made is returned,
+    so that it is not parsed twice. A file neither accepts gets CPython's
+    message, the more precise one.
+    """
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # SyntaxWarning for odd escapes is not our business
             ast.parse(text)
     except SyntaxError as error:
-        return ParseFailure(f"syntax error: {error.msg}", error.lineno or 1, error.offset or 1)
+        failure = ParseFailure(f"syntax error: {error.msg}", error.lineno or 1, error.offset or 1)
+        if any(limit in str(error.msg) for limit in _NESTING_LIMITS):
+            return failure
+        module = parse(text)
+        return module if isinstance(module, cst.Module) else failure
     except (RecursionError, MemoryError):
         return ParseFailure("expressions nested too deeply for Python's parser")
     except ValueError as error:

@@ -200,6 +200,8 @@ class GateResult:
     rules: list[LoadedRule]  # the rules that ran (parse-error included), by id
     severities: dict[str, str]  # effective severity per rule id (config overrides applied)
     files_checked: int
+    # Of those, test code: checked only by the rules that apply there (SPEC 5.1).
+    test_files: int = 0
     duration_seconds: float = 0.0
     config_path: Path | None = None
     extras: dict[str, object] = field(default_factory=dict)

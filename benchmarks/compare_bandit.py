@@ -30,8 +30,6 @@ usage error. Unix only (``resource``, ``os.wait4``). Standard library only.
 from __future__ import annotations
 
 import argparse
-import contextlib
-import importlib.util
 import json
 import os
 import platform
@@ -42,11 +40,24 @@ import subprocess
 import sys
 import tarfile
 import tempfile
-import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-HERE = Path(__file__).resolve().parent
+from trees import (
+    BEK_CACHE_NAME,
+    HERE,
+    READY_MARKER,
+    Measurement,
+    bek_command,
+    extract_archive,
+    find_tool,
+    measure,
+    prepare_checkout,
+    progress,
+    python_files,
+    tool_version,
+)
+
 DEFAULT_CACHE_DIR = HERE / ".cache"
 DJANGO_VERSION = "5.2.19"
 TOOLS = ("bek", "bandit", "ruff")
@@ -56,65 +67,11 @@ COLD_VS_BANDIT_LIMIT = 0.5
 WARM_VS_RUFF_LIMIT = 3.0
 PEAK_RSS_LIMIT_MB = 300.0
 
-BEK_CACHE_NAME = ".bek_cache"
 # The first line of the CACHEDIR.TAG bek writes: only a directory carrying it is deleted.
 CACHEDIR_SIGNATURE = "Signature: 8a477f597d28d172789f06886806bc55"
-READY_MARKER = ".bek-benchmark-ready"
 PIP_DOWNLOAD = [sys.executable, "-m", "pip", "download", "--no-deps", "--no-binary", ":all:"]
-SKIPPED_DIRS = {".git", ".hg", ".svn", BEK_CACHE_NAME, "__pycache__", ".venv", "venv", "node_modules"}
 # Exit codes that are verdicts about the code, not failures of the tool.
 VERDICT_EXIT_CODES = {"bek": {0, 1}, "bandit": {0, 1}, "ruff": {0, 1}}
-
-
-def progress(message: str) -> None:
-    print(message, file=sys.stderr, flush=True)
-
-
-# -- measuring one child process ----------------------------------------------
-
-
-@dataclass
-class Measurement:
-    wall_seconds: float
-    cpu_seconds: float
-    peak_rss_mb: float
-    exit_code: int
-    stdout: bytes
-    stderr: bytes
-
-
-def _rss_mb(max_rss: int) -> float:
-    # ru_maxrss is in kilobytes on Linux and in bytes on macOS.
-    return max_rss / (1024 * 1024) if sys.platform == "darwin" else max_rss / 1024
-
-
-def measure(command: list[str], cwd: Path, env: dict[str, str] | None = None) -> Measurement:
-    """Run ``command`` to completion with its output in temporary files, and measure it."""
-    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
-        start = time.perf_counter()
-        process = subprocess.Popen(
-            command, cwd=cwd, env=env, stdin=subprocess.DEVNULL, stdout=out, stderr=err
-        )
-        # wait4 (unlike getrusage(RUSAGE_CHILDREN), whose ru_maxrss only ever grows)
-        # gives this child's own figures, including the workers it reaped.
-        try:
-            _, status, usage = os.wait4(process.pid, 0)
-        except BaseException:  # Ctrl-C: do not leave the tool running
-            process.kill()
-            process.wait()
-            raise
-        wall = time.perf_counter() - start
-        process.returncode = os.waitstatus_to_exitcode(status)
-        out.seek(0)
-        err.seek(0)
-        return Measurement(
-            wall_seconds=wall,
-            cpu_seconds=usage.ru_utime + usage.ru_stime,
-            peak_rss_mb=_rss_mb(usage.ru_maxrss),
-            exit_code=process.returncode,
-            stdout=out.read(),
-            stderr=err.read(),
-        )
 
 
 # -- what each tool found -----------------------------------------------------
@@ -156,20 +113,8 @@ def fetch_django(version: str, cache_dir: Path) -> Path:
         if archive is None:
             raise RuntimeError(f"pip did not leave a Django {version} .tar.gz in {downloads}")
     progress(f"extracting {archive.name} ...")
-    if root.exists():
-        shutil.rmtree(root)
-    with tempfile.TemporaryDirectory(dir=cache_dir, prefix=".extract-") as scratch:
-        with tarfile.open(archive) as tar:
-            if hasattr(tarfile, "data_filter"):
-                tar.extractall(scratch, filter="data")
-            else:  # Python without extraction filters: refuse odd member paths ourselves
-                for member in tar.getmembers():
-                    if member.name.startswith(("/", "..")) or "/../" in member.name:
-                        raise RuntimeError(f"unsafe path in {archive.name}: {member.name}")
-                tar.extractall(scratch)  # member paths checked above
-        (top,) = Path(scratch).iterdir()
-        top.rename(root)
-    _prepare_checkout(root)
+    extract_archive(archive, root)
+    prepare_checkout(root, f"Django {version} sdist", "benchmarks/compare_bandit.py")
     (root / READY_MARKER).write_text(f"django {version}\n", encoding="utf-8")
     return root
 
@@ -179,57 +124,6 @@ def _find_archive(downloads: Path, version: str) -> Path | None:
         return None
     wanted = f"django-{version}.tar.gz"
     return next((path for path in downloads.iterdir() if path.name.lower() == wanted), None)
-
-
-def _prepare_checkout(root: Path) -> None:
-    """Make the extracted tree look like the checkout a team would gate.
-
-    The cache directory is git-ignored by the bek repository around it, and bek
-    honours .gitignore through git, so inside that repository every file would
-    be hidden from the gate. A repository of its own, with every file
-    committed, lists them all, as a real checkout does. A ``bek.toml`` stops
-    bek's configuration search here (so the surrounding repository's settings
-    never apply) and pins the cache where the benchmark can empty it.
-    """
-    (root / "bek.toml").write_text(
-        "# Written by benchmarks/compare_bandit.py: the defaults, with the cache in a known place.\n"
-        f'cache-dir = "{BEK_CACHE_NAME}"\n',
-        encoding="utf-8",
-    )
-    git = shutil.which("git")
-    if git is None:
-        progress("note: git is not installed; the tree is scanned as a plain directory")
-        return
-    identity = [
-        "-c",
-        "user.name=bek benchmark",
-        "-c",
-        "user.email=benchmark@invalid",
-        "-c",
-        "commit.gpgsign=false",
-    ]
-    quiet = {"check": True, "cwd": root, "stdout": subprocess.DEVNULL}
-    subprocess.run([git, "init", "-q"], **quiet)
-    (root / ".git" / "info" / "exclude").write_text(f"{BEK_CACHE_NAME}/\n{READY_MARKER}\n", encoding="utf-8")
-    subprocess.run([git, "add", "-A"], **quiet)
-    subprocess.run([git, *identity, "commit", "-q", "--no-verify", "-m", "Django sdist"], **quiet)
-
-
-def python_files(root: Path) -> tuple[int, int]:
-    """(files, lines) of the Python files under ``root``.
-
-    Reading them also loads them into the page cache, so whichever tool runs
-    first does not pay for the disk alone.
-    """
-    files = lines = 0
-    for directory, subdirectories, names in os.walk(root):
-        subdirectories[:] = sorted(d for d in subdirectories if d not in SKIPPED_DIRS)
-        for name in names:
-            if name.endswith(".py"):
-                with contextlib.suppress(OSError):
-                    lines += (Path(directory) / name).read_bytes().count(b"\n")
-                    files += 1
-    return files, lines
 
 
 def empty_bek_cache(directories: list[Path]) -> None:
@@ -248,38 +142,6 @@ def empty_bek_cache(directories: list[Path]) -> None:
 
 
 # -- the tools ------------------------------------------------------------------
-
-
-def find_tool(name: str, module: str | None = None) -> list[str] | None:
-    """The command that runs ``name``: on PATH, beside this Python, or as ``python -m module``."""
-    found = shutil.which(name) or shutil.which(name, path=str(Path(sys.executable).parent))
-    if found:
-        return [found]
-    if module is not None and importlib.util.find_spec(module) is not None:
-        return [sys.executable, "-m", module]
-    return None
-
-
-def source_tree_environment() -> dict[str, str] | None:
-    """An environment in which ``python -m bek_gate`` runs this checkout, when bek is not installed."""
-    if importlib.util.find_spec("bek_gate") is not None or not (HERE.parent / "bek_gate").is_dir():
-        return None
-    environment = dict(os.environ)
-    environment["PYTHONPATH"] = os.pathsep.join(
-        filter(None, [str(HERE.parent), environment.get("PYTHONPATH")])
-    )
-    return environment
-
-
-def tool_version(command: list[str], env: dict[str, str] | None = None) -> str | None:
-    try:
-        completed = subprocess.run(
-            [*command, "--version"], capture_output=True, text=True, timeout=60, env=env
-        )
-    except (OSError, subprocess.TimeoutExpired):
-        return None
-    lines = (completed.stdout or completed.stderr).strip().splitlines()
-    return lines[0].strip() if completed.returncode == 0 and lines else None
 
 
 @dataclass
@@ -531,11 +393,7 @@ def main(argv: list[str] | None = None) -> int:
         bek_cache_dirs = [target / BEK_CACHE_NAME]
     bek_cache_dirs += [directory.resolve() for directory in arguments.bek_cache_dir]
 
-    bek_env = None
-    bek = shlex.split(arguments.bek) if arguments.bek else find_tool("bek", "bek_gate")
-    if bek is None:
-        bek_env = source_tree_environment()
-        bek = [sys.executable, "-m", "bek_gate"] if bek_env is not None else None
+    bek, bek_env = (shlex.split(arguments.bek), None) if arguments.bek else bek_command()
     commands = {"bek": bek, "bandit": find_tool("bandit", "bandit"), "ruff": find_tool("ruff")}
     bench = Bench(target, bek_cache_dirs, bek_env)
     selected = []

@@ -39,6 +39,8 @@ class ParseError(Rule):
     confidence = "high"
     fix = "Fix the syntax or encoding error (run `python -m py_compile FILE`), or exclude the file."
     tags = ("correctness",)
+    # A test module that does not parse hides its tests as surely as any other file.
+    applies_to_tests = True
     valid = [Valid("x = 1\n"), Valid("# -*- coding: latin-1 -*-\nname = 'caf\\xe9'\n")]
     invalid = [
         Invalid("def f(:\n    pass\n", line=1),

@@ -12,6 +12,7 @@ from typing import Any
 import libcst as cst
 
 from bek_gate import parsing
+from bek_gate.discovery import TestPaths
 from bek_gate.engine.context import FileContext
 from bek_gate.engine.positions import location_of, resolve_positions, statement_lines
 from bek_gate.engine.walker import Dispatcher, RuleCrash, walk
@@ -35,6 +36,8 @@ class AnalysisPlan:
     selected: tuple[str, ...]
     options: dict[str, dict[str, Any]] = field(default_factory=dict)
     known_ids: frozenset[str] = frozenset()
+    test_paths: TestPaths = field(default_factory=TestPaths)
+    target_version: tuple[int, int] | None = None  # the project's grammar, for rules that write code
 
 
 class Analyzer:
@@ -50,6 +53,7 @@ class Analyzer:
             for rule_id in plan.selected
             if rule_id in self.rule_set and rule_id != PARSE_ERROR
         ]
+        self.test_rules = [rule for rule in self.rules if rule.cls.applies_to_tests]
         self.known_ids = plan.known_ids or frozenset(self.rule_set.ids())
 
     def check_source(self, relpath: str, data: bytes) -> FileResult:
@@ -61,14 +65,16 @@ class Analyzer:
         # CPython's parser first: it is the authority on what Python accepts, costs a
         # fraction of libcst's parse, and rejects the pathological nesting that can
         # overflow the stack of libcst's native parser.
-        failure = parsing.syntax_check(text)
-        active = [rule for rule in self.rules if _prefilter_matches(rule, text)] if failure is None else []
+        checked = parsing.syntax_check(text)
+        failure = checked if isinstance(checked, parsing.ParseFailure) else None
+        candidates = self.test_rules if self.plan.test_paths.is_test(relpath) else self.rules
+        active = [rule for rule in candidates if _prefilter_matches(rule, text)] if failure is None else []
         if failure is not None:
             result = self._unparsable(relpath, text, failure, suppressions)
         elif not active:
             result = FileResult(relpath, parsed=True)
         else:
-            module = parsing.parse(text)
+            module = checked if isinstance(checked, cst.Module) else parsing.parse(text)
             if isinstance(module, parsing.ParseFailure):
                 result = self._unparsable(relpath, text, module, suppressions)
             else:

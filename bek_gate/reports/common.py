@@ -227,7 +227,10 @@ def verdict_details(result: GateResult) -> str:
     parts.append(f"{verdict.suppressed} suppressed")
     if verdict.internal_errors:
         parts.append(plural(verdict.internal_errors, "internal error"))
-    parts.append(f"{plural(result.files_checked, 'file')} checked")
+    checked = f"{plural(result.files_checked, 'file')} checked"
+    if result.test_files:
+        checked += f" ({plural(result.test_files, 'test file')} only by the rules that apply to tests)"
+    parts.append(checked)
     return "; ".join(parts)
 
 

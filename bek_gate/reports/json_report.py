@@ -33,6 +33,7 @@ def to_dict(result: GateResult) -> dict[str, Any]:
         "root": str(result.root),
         "configPath": str(result.config_path) if result.config_path is not None else None,
         "filesChecked": result.files_checked,
+        "testFiles": result.test_files,
         "verdict": {
             "status": verdict.label,
             "passed": verdict.passed,

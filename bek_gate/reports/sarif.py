@@ -87,6 +87,7 @@ def to_sarif(result: GateResult) -> dict[str, Any]:
             "failOn": result.verdict.fail_on,
             "checklists": result.checklist_ids,
             "filesChecked": result.files_checked,
+            "testFiles": result.test_files,
             "omittedResults": omitted,
             # Manual checklist items are not results (no code location); their attestation state rides here.
             "manualItems": [

@@ -56,6 +56,11 @@ class Rule:
     chance of matching; files where none occurs are not parsed for this rule.
     An empty ``prefilter`` means the rule runs on every file.
 
+    Test code (``tests/``, ``test_*.py``, ``conftest.py``; ``test-paths`` in the
+    config) is checked only by rules that set ``applies_to_tests``: a password
+    in a fixture or a request without a timeout in a test is not a production
+    problem, so by default a rule does not look there.
+
     ``options`` maps option names to JSON Schema fragments with a ``default``;
     users set them under ``[tool.bek.rule-options.<rule-id>]`` and the rule
     reads ``self.options``.
@@ -70,6 +75,7 @@ class Rule:
     fix: ClassVar[str] = ""
     tags: ClassVar[tuple[str, ...]] = ()
     prefilter: ClassVar[tuple[str, ...]] = ()
+    applies_to_tests: ClassVar[bool] = False
     options: ClassVar[dict[str, dict[str, Any]]] = {}
     valid: ClassVar[list[Valid]] = []
     invalid: ClassVar[list[Invalid]] = []

@@ -63,6 +63,7 @@ def test_top_level_keys_in_a_stable_order(rich: GateResult) -> None:
         "root",
         "configPath",
         "filesChecked",
+        "testFiles",
         "verdict",
         "checklists",
         "findings",

@@ -64,6 +64,8 @@ def trapped_repository(root: Path, markers: Path) -> Path:
     (root / "pyproject.toml").write_text(
         '[build-system]\nrequires = ["setuptools"]\nbuild-backend = "setuptools.build_meta"\n'
         '[project]\nname = "trap"\nversion = "1"\n'
+        # conftest.py is test code, which missing-timeout leaves alone; here every module must be checked.
+        "[tool.bek]\ntest-paths = []\n"
     )
     return root
 
