@@ -28,9 +28,14 @@ class MissingTimeout(Rule):
     tuple) where it turns the limit off: requests, stdlib clients,
     `httpx.Client(timeout=None)`, `httpx.Timeout(None)`, aiohttp requests and
     `aiohttp.ClientTimeout(total=None)` without `sock_read`.
-    Timeouts passed by variable, setting or attribute count as set; a
-    `**kwargs` whose keys cannot be known, a custom transport adapter or a
-    `Session` subclass are assumed to carry one.
+    Timeouts passed by variable, setting or attribute count as set, and so do
+    the keys of a `**mapping` built from dict literals, also when a helper of
+    the module returns it (`**self._request_options()`). A `**kwargs` whose keys
+    cannot be known, or a session with a custom transport adapter mounted, is
+    assumed to carry one. A `Session` subclass of the module carries one only
+    when it sets one: it overrides `request` or `send`, mounts an adapter, or
+    sets a `timeout` attribute; a subclass imported from elsewhere is not
+    judged.
 
     ## Why it matters
     Without a timeout a request to a server that accepts the connection but
@@ -102,6 +107,41 @@ class MissingTimeout(Rule):
         Valid(
             "def get(url):\n    return url\nget('https://example.com')\nsettings = {}\nsettings.get('x')\n"
         ),
+        Valid(
+            """
+            import requests
+
+            def request_options():
+                return {"headers": {"User-Agent": "app"}, "timeout": 10}
+
+            def send(url, body):
+                return requests.post(url, json=body, **request_options())
+            """
+        ),
+        Valid(
+            """
+            import requests
+
+            class ApiSession(requests.Session):
+                def request(self, method, url, **kwargs):
+                    kwargs.setdefault("timeout", 10)
+                    return super().request(method, url, **kwargs)
+
+            def fetch(path):
+                return ApiSession().get(path)
+            """
+        ),
+        Valid(
+            """
+            import requests
+
+            class ApiSession(requests.Session):
+                timeout = 10
+
+            def fetch(path):
+                return ApiSession().get(path)
+            """
+        ),
     ]
     invalid = [
         Invalid("import requests\nrequests.post(url, json=body)\n", line=2),
@@ -123,6 +163,35 @@ class MissingTimeout(Rule):
         Invalid("import redis\ncache = redis.Redis(host='cache', port=6379)\n", line=2),
         Invalid("import aiohttp\ntimeout = aiohttp.ClientTimeout(total=None)\n", line=2),
         Invalid("import requests\nTIMEOUT = None\nrequests.get(url, timeout=TIMEOUT)\n", line=3),
+        Invalid(
+            """
+            import requests
+
+            class Webhook:
+                def _request_options(self):
+                    return {"headers": {"User-Agent": "app"}, "allow_redirects": False}
+
+                def send(self, url, body):
+                    kwargs = self._request_options()
+                    return requests.post(url, json=body, **kwargs)
+            """,
+            line=9,
+        ),
+        Invalid(
+            """
+            import requests
+
+            class ApiSession(requests.Session):
+                def __init__(self, base):
+                    super().__init__()
+                    self.base = base
+
+            def fetch(path):
+                session = ApiSession("https://api")
+                return session.get(path)
+            """,
+            line=10,
+        ),
     ]
 
     def __init__(self, context: FileContext, options: dict[str, Any]) -> None:

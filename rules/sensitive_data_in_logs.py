@@ -47,8 +47,11 @@ class SensitiveDataInLogs(Rule):
     Masked values (`mask(x)`, a hash, `len(x)`, `x[:4]`, `"***"`, a pydantic
     `SecretStr` field of a parameter's declared model), names that describe a
     secret without holding it (`token_type`, `token_days_left`,
-    `password_reset_url`, `max_tokens`) and constants that name a cookie or
-    header (`SESSION_COOKIE`) are not reported.
+    `password_reset_url`, `max_tokens`), constants that name a cookie or
+    header (`SESSION_COOKIE`) and identifiers are not reported: `*_id`
+    attributes, `uuid.uuid4()` values, and fields a model of the module
+    declares as UUID, integer or slug (`token = models.UUIDField()`,
+    `Column(Integer)`, `Mapped[uuid.UUID]`), whatever their name.
 
     ## Why it matters
     Logs are copied to aggregators, tickets and laptops, kept for months and read
@@ -107,6 +110,57 @@ class SensitiveDataInLogs(Rule):
             'def f(request, password):\n    messages.info(request, "Password changed")\n    print(password)\n'
         ),
         Valid('SESSION_COOKIE = settings.SESSION_COOKIE_NAME\nlog.debug("reading %s", SESSION_COOKIE)\n'),
+        Valid(
+            """
+            import logging
+            import uuid
+            from django.db import models
+
+            logger = logging.getLogger(__name__)
+
+            class GiftCardTransaction(models.Model):
+                token = models.UUIDField(default=uuid.uuid4, unique=True)
+                amount = models.DecimalField(max_digits=10, decimal_places=2)
+
+            def release(transaction):
+                logger.info("Releasing funds for %s", transaction.token)
+            """
+        ),
+        Valid(
+            """
+            import logging
+            from sqlalchemy import Column, Integer, String
+
+            log = logging.getLogger(__name__)
+
+            class Upload(Base):
+                __tablename__ = "uploads"
+                token = Column(Integer, primary_key=True)
+                name = Column(String)
+
+            def done(upload):
+                log.info("upload %s done", upload.token)
+            """
+        ),
+        Valid(
+            """
+            import logging
+            import uuid
+
+            def start():
+                token = uuid.uuid4().hex
+                logging.info("job token=%s", token)
+            """
+        ),
+        Valid(
+            """
+            import logging
+
+            def revoke(credential):
+                logging.warning("revoking %s", credential.token_id)
+                logging.warning("revoking api key %s", credential.api_key_id)
+            """
+        ),
     ]
     invalid = [
         Invalid('def f(username, password):\n    logger.info("login %s %s", username, password)\n', line=2),
@@ -127,6 +181,19 @@ class SensitiveDataInLogs(Rule):
         Invalid(
             'def f(user):\n    api_key = ApiKey.create(user)\n    log.info("created %s", api_key.key)\n',
             line=3,
+        ),
+        Invalid(
+            """
+            import logging
+            from django.db import models
+
+            class ApiToken(models.Model):
+                token = models.CharField(max_length=64)
+
+            def issue(api_token):
+                logging.info("issued %s", api_token.token)
+            """,
+            line=8,
         ),
     ]
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import libcst as cst
 
-from bek_gate.analysis import sql
+from bek_gate.analysis import origin, sql
 from bek_gate.analysis.strings import BuiltString
 from bek_gate.rules import Invalid, Rule, Valid
 
@@ -18,12 +18,23 @@ class SqlInjection(Rule):
     asyncpg/aiopg/psycopg/pg8000 calls, `pandas.read_sql`, `psycopg.sql.SQL`)
     whose SQL text (queries, and DDL/DCL such as `ALTER`, `GRANT`, `SET`,
     `COPY`, `CALL`) was built with an f-string, `%`, `.format()`, `+`, `join`
-    or `TEMPLATE.replace()` from values that are not constants, directly or
-    through a variable assigned earlier in the function (including `+=` in
-    branches, lists filled with `append` and helpers defined in the module).
-    Constants, ALL_CAPS names, numbers (`int()`, `%d`), names checked against
-    a constant allow-list, `psycopg.sql.Identifier` and placeholder lists
-    (`", ".join(["%s"] * n)`) are not reported.
+    or `TEMPLATE.replace()`, directly or through variables and helpers of the
+    module, from a value that is not known to be safe. The message says where
+    that value comes from, and the confidence follows the evidence: request
+    data (Flask, Django, Starlette and FastAPI request objects, route handler
+    parameters) is `high`; a parameter of the enclosing function, whose callers
+    are not known, is `medium`; a value whose origin cannot be told (a call
+    into another module) is `low`.
+
+    Dynamic SQL in real applications mostly builds identifiers and internal
+    values, which are safe and not reported: constants of any case (module or
+    class level), numbers (`int()`, `len()`, `%d`), generated names (`uuid`,
+    `secrets.token_hex`), identifiers quoted by the driver (`quote_ident`,
+    `psycopg.sql.Identifier`) or by the project's own quoting helper
+    (`escape_sqlite(table)`), placeholder lists (`", ".join("?" * n)`), SQL an
+    ORM compiled (`queryset.query.sql_with_params()`), names read from the
+    database catalog (`sqlite_master`), the operator's settings, and names
+    checked against a constant allow-list.
 
     ## Why it matters
     A value spliced into SQL text is parsed as SQL: a quote in it ends the
@@ -167,6 +178,102 @@ class SqlInjection(Rule):
                 cursor.execute(query, params)
             """
         ),
+        # The false-positive shapes of released applications: generated names,
+        Valid(
+            """
+            import secrets
+
+            def copy_table(conn, rows):
+                name = f"t{secrets.token_hex(16)}"
+                conn.execute(f"create table {name} (id integer)")
+                conn.executemany(f"insert into {name} values (?)", rows)
+            """
+        ),
+        Valid(
+            """
+            import uuid
+
+            def nested(cursor):
+                savepoint = "sp_" + uuid.uuid4().hex
+                cursor.execute(f"SAVEPOINT {savepoint}")
+            """
+        ),
+        # identifiers quoted by the project's own helper,
+        Valid(
+            """
+            def escape_sqlite(s):
+                return '"' + s.replace('"', '""') + '"'
+
+            class Database:
+                def columns(self, conn, table):
+                    return conn.execute(f"PRAGMA table_xinfo({escape_sqlite(table)})").fetchall()
+            """
+        ),
+        # numbers,
+        Valid(
+            """
+            def fill(conn, rows):
+                quantity = len(rows)
+                conn.execute(f"select value from generate_series(1, {quantity})")
+            """
+        ),
+        Valid(
+            """
+            class Datasette:
+                def prepare(self, conn):
+                    conn.execute(f"PRAGMA cache_size=-{self.setting('cache_size_kb')}")
+            """
+        ),
+        # SQL the ORM compiled,
+        Valid(
+            """
+            from myapp.models import Item
+
+            def ranked(queryset, limit):
+                sql, params = queryset.query.sql_with_params()
+                return Item.objects.raw(f"SELECT * FROM ({sql}) t WHERE t.rank < 10", params)
+            """
+        ),
+        # class-level literals of any case,
+        Valid(
+            """
+            from sqlalchemy import text
+
+            class Search:
+                _fuzzy_threshold = 0.3
+
+                @classmethod
+                def prepare(cls, session):
+                    session.execute(text(f"set pg_trgm.word_similarity_threshold = {cls._fuzzy_threshold};"))
+            """
+        ),
+        # names the database catalog lists, and the operator's settings.
+        Valid(
+            """
+            def vacuum_all(conn):
+                tables = [row[0] for row in conn.execute("select name from sqlite_master where type = 'table'")]
+                for table in tables:
+                    conn.execute(f"ANALYZE [{table}]")
+            """
+        ),
+        Valid(
+            """
+            from django.conf import settings
+            from django.db import connection
+
+            def set_path():
+                with connection.cursor() as cursor:
+                    cursor.execute(f"SET search_path TO {settings.DB_SCHEMA}")
+            """
+        ),
+        Valid(
+            """
+            import os
+
+            def set_timeout(cursor):
+                cursor.execute("SET statement_timeout = %s" % os.environ.get("STATEMENT_TIMEOUT", "30s"))
+            """
+        ),
     ]
     invalid = [
         Invalid(
@@ -250,6 +357,95 @@ class SqlInjection(Rule):
             """,
             line=4,
         ),
+        # Request data of each framework, through f-strings, %, .format(), + and helpers.
+        Invalid(
+            """
+            from flask import Flask, request
+
+            app = Flask(__name__)
+
+            @app.get("/search")
+            def search():
+                name = request.args.get("name", "")
+                return app.db.execute(f"SELECT * FROM users WHERE name = '{name}'").fetchall()
+            """,
+            line=8,
+        ),
+        Invalid(
+            """
+            from django.http import JsonResponse
+            from shop.models import Product
+
+            def products(request):
+                category = request.GET["category"]
+                rows = Product.objects.raw("SELECT * FROM shop_product WHERE category = '%s'" % category)
+                return JsonResponse({"ids": [row.id for row in rows]})
+            """,
+            line=6,
+        ),
+        Invalid(
+            """
+            from fastapi import FastAPI, Depends
+            from sqlalchemy import text
+
+            app = FastAPI()
+
+            @app.get("/orders")
+            def orders(status: str, session=Depends(get_session)):
+                return session.execute(text("SELECT * FROM orders WHERE status = '{}'".format(status))).all()
+            """,
+            line=8,
+        ),
+        Invalid(
+            """
+            import pandas as pd
+            from starlette.requests import Request
+            from starlette.responses import JSONResponse
+
+            async def report(request: Request):
+                region = request.query_params["region"]
+                frame = pd.read_sql("SELECT * FROM sales WHERE region = '" + region + "'", engine)
+                return JSONResponse(frame.to_dict())
+            """,
+            line=7,
+        ),
+        Invalid(
+            """
+            from flask import Flask, request
+
+            app = Flask(__name__)
+
+            def by_owner(owner):
+                return f"SELECT * FROM notes WHERE owner = '{owner}'"
+
+            @app.route("/notes")
+            def notes():
+                return app.db.execute(by_owner(request.args["owner"])).fetchall()
+            """,
+            line=10,
+        ),
+        Invalid(
+            """
+            from fastapi import FastAPI, Request
+
+            app = FastAPI()
+
+            @app.post("/rename")
+            async def rename(request: Request):
+                data = await request.json()
+                await app.state.pool.execute(f"UPDATE items SET name = '{data['name']}' WHERE id = 1")
+            """,
+            line=8,
+        ),
+        # A library's identifier interpolated raw: the callers decide (medium confidence).
+        Invalid(
+            """
+            class Store:
+                def rows(self, conn, table):
+                    return conn.execute(f"SELECT * FROM {table}").fetchall()
+            """,
+            line=3,
+        ),
     ]
 
     def visit_Call(self, node: cst.Call) -> None:
@@ -257,34 +453,52 @@ class SqlInjection(Rule):
         if sink is None:
             return
         for fragment, value in zip(sink.fragments, sink.values, strict=True):
-            if value.built is not None:
-                self.report(node, self._message(sink, fragment, value.built))
+            if value.built is None:
+                continue
+            risky = [
+                (part, found)
+                for part in value.built.dynamic_parts
+                if not (found := origin.origin(self.context, part)).safe
+            ]
+            if risky:
+                part, worst = max(risky, key=lambda item: item[1].risk)
+                message = self._message(sink, fragment, value.built, part, worst, len(risky) - 1)
+                self.report(node, message, confidence=_CONFIDENCE[worst.kind])
                 return
 
-    def _message(self, sink: sql.SqlSink, fragment: cst.BaseExpression, built: BuiltString) -> str:
-        parts = list(dict.fromkeys(_short(self.context.code(part)) for part in built.dynamic_parts))
+    def _message(
+        self,
+        sink: sql.SqlSink,
+        fragment: cst.BaseExpression,
+        built: BuiltString,
+        part: cst.CSTNode,
+        worst: origin.Origin,
+        others: int,
+    ) -> str:
         named = f" `{_short(self.context.code(fragment))}`" if isinstance(fragment, cst.Name) else ""
         verb = "wraps" if sink.builds else "runs"
-        it = "it" if len(parts) == 1 else "them"
+        more = f" and {others} more value{'s' if others > 1 else ''} not known to be safe" if others else ""
         slots = sql.identifier_slots(built.text)
         if slots and slots >= built.text.count("?"):
-            advice = f"table and column names cannot be bound: pick {it} from a constant allow-list"
+            advice = (
+                "table and column names cannot be bound: pick them from a constant allow-list or quote them"
+            )
         elif slots:
             advice = "bind the values and pick table or column names from a constant allow-list"
         else:
-            advice = f"pass {it} as a bound parameter" if len(parts) == 1 else "pass them as bound parameters"
-        return f"`{sink.name}` {verb} SQL{named} built with {built.how} from {_listing(parts)}; {advice}"
+            advice = "pass it as a bound parameter" if not others else "pass them as bound parameters"
+        part_code = _short(self.context.code(part))
+        # "from parameter `user_id` of `get_user()`" already names the part.
+        if f"`{part_code}`" in (worst.source or ""):
+            source = worst.phrase(names_part=True)
+        else:
+            source = f"`{part_code}` ({worst.phrase()})"
+        return f"`{sink.name}` {verb} SQL{named} built with {built.how} from {source}{more}; {advice}"
+
+
+_CONFIDENCE = {"untrusted": "high", "parameter": "medium", "unknown": "low"}
 
 
 def _short(code: str) -> str:
     text = " ".join(code.split())
     return text if len(text) <= 40 else text[:37] + "..."
-
-
-def _listing(parts: list[str]) -> str:
-    quoted = [f"`{part}`" for part in parts] or ["a non-constant value"]
-    if len(quoted) > 3:
-        return f"{', '.join(quoted[:2])} and {len(quoted) - 2} more"
-    if len(quoted) == 1:
-        return quoted[0]
-    return f"{', '.join(quoted[:-1])} and {quoted[-1]}"

@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING
 
 import libcst as cst
 
+from bek_gate.analysis import helpers
 from bek_gate.analysis.tree import iter_children
 
 if TYPE_CHECKING:
@@ -95,6 +96,8 @@ def _mapping_keys(context: FileContext, node: cst.BaseExpression, depth: int) ->
             else:
                 return None
         return keys
+    if isinstance(node, cst.Call):
+        return _helper_keys(context, node, depth)
     if isinstance(node, cst.Name):
         values = context.assigned_values(node.value)
         if not values or _may_gain_keys(context, node.value):
@@ -107,6 +110,24 @@ def _mapping_keys(context: FileContext, node: cst.BaseExpression, depth: int) ->
             union |= inner
         return union
     return None
+
+
+def _helper_keys(context: FileContext, call: cst.Call, depth: int) -> set[str] | None:
+    """``**self._request_options()`` where the method of this module returns dict literals."""
+    helper = helpers.helper_call(context, call)
+    if helper is None or helper.opaque:
+        return None
+    keys: set[str] = set()
+    for value in helper.returns:
+        if isinstance(value, cst.Name) and value.value in helper.locals:
+            value = helper.locals[value.value]
+        if not isinstance(value, (cst.Dict, cst.Call)):
+            return None
+        known = _mapping_keys(context, value, depth + 1)
+        if known is None:
+            return None
+        keys |= known
+    return keys
 
 
 _MUTATING_METHODS = frozenset({"update", "setdefault", "__setitem__", "pop", "popitem", "clear", "__ior__"})

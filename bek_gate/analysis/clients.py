@@ -314,6 +314,8 @@ def instance_class(context: FileContext, node: cst.BaseExpression, depth: int = 
     if qualified is not None:
         name = canonical(qualified)
         return name if name.endswith("()") and name[:-2] in CLIENTS else None
+    if isinstance(node, cst.Call) and isinstance(node.func, cst.Name):
+        return _plain_subclass(context, node.func.value)
     classes: set[str | None] = set()
     if isinstance(node, cst.Name):
         for binding in context.bindings(node.value) or ():
@@ -337,6 +339,52 @@ def instance_class(context: FileContext, node: cst.BaseExpression, depth: int = 
             if found is not None or not isinstance(side, cst.Name):
                 classes.add(found)
     return classes.pop() if len(classes) == 1 else None
+
+
+def _plain_subclass(context: FileContext, name: str) -> str | None:
+    """``requests.Session()`` for ``ApiSession()`` when this module's ``class ApiSession(requests.Session)``
+    sets no timeout of its own.
+
+    A subclass carries a timeout when it overrides ``request`` or ``send``, mounts
+    a transport adapter, or sets a ``timeout`` attribute; one with other bases
+    (a mixin) may get one from them.
+    """
+    bindings = context.bindings(name)
+    if not bindings or len(bindings) != 1 or not isinstance(bindings[0].node, cst.ClassDef):
+        return None
+    definition = bindings[0].node
+    if len(definition.bases) != 1:
+        return None
+    base = context.qualified_name(definition.bases[0].value)
+    client = canonical(base) if base else ""
+    if CLIENTS.get(client) is None or _sets_timeout(definition):
+        return None
+    return f"{client}()"
+
+
+def _sets_timeout(definition: cst.ClassDef) -> bool:
+    stack: list[cst.CSTNode] = [definition.body]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, cst.FunctionDef) and node.name.value in ("request", "send"):
+            return True
+        if (
+            isinstance(node, cst.Call)
+            and isinstance(node.func, cst.Attribute)
+            and node.func.attr.value == "mount"
+        ):
+            return True
+        targets: list[cst.BaseExpression] = []
+        if isinstance(node, cst.Assign):
+            targets = [target.target for target in node.targets]
+        elif isinstance(node, (cst.AnnAssign, cst.AugAssign)):
+            targets = [node.target]
+        for target in targets:
+            attribute = target.attr.value if isinstance(target, cst.Attribute) else ""
+            if "timeout" in (target.value if isinstance(target, cst.Name) else attribute).lower():
+                return True
+        stack.extend(iter_children(node))
+    return False
 
 
 def _annotated_class(context: FileContext, param: cst.Param) -> str | None:

@@ -30,7 +30,7 @@ from typing import TYPE_CHECKING
 
 import libcst as cst
 
-from bek_gate.analysis import strings
+from bek_gate.analysis import models, strings
 from bek_gate.analysis.logging_calls import string_parts
 from bek_gate.analysis.names import dotted_name
 
@@ -308,8 +308,14 @@ def is_masked(context: FileContext, node: cst.CSTNode) -> bool:
     if isinstance(node, cst.Subscript):
         return _is_partial_slice(node)
     if isinstance(node, cst.Attribute):
+        if models.is_identifier_field(context, node.attr.value):
+            return True  # ``transaction.token`` declared as ``models.UUIDField()``: an identifier
+        if isinstance(node.value, cst.Call) and _is_uuid(context, node.value):
+            return True  # ``uuid.uuid4().hex``
         return _declared_secret_type(context, node)
     if isinstance(node, cst.Call):
+        if _is_uuid(context, node):
+            return True
         name = _callee_name(node.func)
         words = split_words(name)
         if any(word in _MASKING_WORDS for word in words) or name in _PREDICATE_METHODS:
@@ -321,6 +327,12 @@ def is_masked(context: FileContext, node: cst.CSTNode) -> bool:
             return qualified == f"builtins.{name}"
         return qualified.startswith(("hashlib.", "hmac."))
     return False
+
+
+def _is_uuid(context: FileContext, node: cst.Call) -> bool:
+    """``uuid.uuid4()``, ``uuid4()``: a random identifier, not a credential (what grants access is
+    where it is checked, which a log line does not show)."""
+    return (context.qualified_name(node.func) or "").startswith("uuid.")
 
 
 @dataclass(frozen=True)
@@ -394,6 +406,9 @@ def labelled_secret(context: FileContext, node: cst.CSTNode, names: SecretNames)
         bindings = context.bindings(node.value) or []
         if any(binding.kind in ("except", "import", "def", "class") for binding in bindings):
             return False
+        values = context.assigned_values(node.value)
+        if values and all(is_masked(context, value) for value in values):
+            return False  # ``token = uuid.uuid4().hex``
     kind = names.classify(name)
     if kind == METADATA or (kind == SECRET and names.classify_identifier(name) == ""):
         return False  # ``token_type``; ``SESSION_COOKIE``, the cookie's name

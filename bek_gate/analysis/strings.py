@@ -31,6 +31,7 @@ from typing import TYPE_CHECKING, TypeVar
 
 import libcst as cst
 
+from bek_gate.analysis import helpers
 from bek_gate.analysis.scopes import Binding, reaching, target_names
 from bek_gate.analysis.tree import iter_children
 
@@ -61,6 +62,11 @@ _ESCAPING_METHODS = frozenset(
 )
 # ``geo_quote_name``, ``quote_name_unless_alias``: names that say they quote.
 _ESCAPING_NAME_PARTS = ("quote_name", "quote_ident", "quote_identifier", "quote_literal")
+_QUOTING_WORDS = frozenset({"quote", "quoted", "escape", "escaped", "esc", "sqlquote", "sqlescape"})
+_QUOTED_WORDS = frozenset(
+    {"sql", "ident", "identifier", "name", "table", "column", "col", "literal", "value", "string", "str"}
+    | {"db", "sqlite", "pg", "postgres", "mysql", "like", "fts", "field"}
+)
 # Composable SQL pieces: psycopg quotes identifiers and literals itself.
 _SQL_COMPOSABLES = frozenset({"Identifier", "Literal", "Placeholder"})
 # Django's request data is spelled in capitals too.
@@ -116,6 +122,9 @@ class StringValue:
     text: str | None = None  # the constant's text, when known
     is_str: bool = False
     built: BuiltString | None = None
+    # An unknown value that a followed helper received as an argument: the caller's expression,
+    # which is what a dynamic part must name (and what the value-origin analysis can trace).
+    stands_for: cst.CSTNode | None = None
 
     @property
     def is_constant(self) -> bool:
@@ -149,6 +158,11 @@ def is_constant_name(name: str) -> bool:
 def analyse(context: FileContext, node: cst.CSTNode, depth: int = 0) -> StringValue:
     """Classify ``node`` as a constant, a built string, or unknown."""
     return _Analysis(context).value(node, depth)
+
+
+def _part(value: StringValue, node: cst.CSTNode) -> cst.CSTNode:
+    """The node to report as a dynamic part for ``value``, found at ``node``."""
+    return value.stands_for if value.stands_for is not None else node
 
 
 def _unique(nodes: list[cst.CSTNode]) -> list[cst.CSTNode]:
@@ -292,7 +306,7 @@ class _Analysis:
             elif value.is_constant:
                 text.append(value.text or "")
             else:
-                parts.append(operand)
+                parts.append(_part(value, operand))
                 text.append("?")
         return built(built_how, node, parts, "".join(text))
 
@@ -311,7 +325,7 @@ class _Analysis:
             elif _numeric_format_spec(part):
                 text.append("?")
             else:
-                parts.extend(value.built.dynamic_parts if value.built else (part.expression,))
+                parts.extend(value.built.dynamic_parts if value.built else (_part(value, part.expression),))
                 text.append("?")
         if parts:
             return built("an f-string", node, parts, "".join(text))
@@ -366,11 +380,11 @@ class _Analysis:
             elements = right.elements if isinstance(right, cst.Tuple) else None
             values = [element.value for element in elements] if elements is not None else [right]
             operands = [(value, numeric == {True}) for value in values]
-        dynamic = [
-            operand
-            for operand, is_number in operands
-            if not is_number and not self.value(operand, depth).is_constant
-        ]
+        dynamic = []
+        for operand, is_number in operands:
+            value = self.value(operand, depth) if not is_number else constant(None)
+            if not value.is_constant:
+                dynamic.extend(value.built.dynamic_parts if value.built else (_part(value, operand),))
         if not dynamic:
             return constant(template.text)
         return built("%-formatting", node, dynamic, template.text or "")
@@ -437,7 +451,7 @@ class _Analysis:
         if new.is_constant:
             return constant(None)
         text = template.text.replace(old.text, "?") if template.text and old.text else "?"
-        parts = list(new.built.dynamic_parts) if new.built else [node.args[1].value]
+        parts = list(new.built.dynamic_parts) if new.built else [_part(new, node.args[1].value)]
         return built("str.replace()", node, parts, text)
 
     def _template_substitute(self, node: cst.Call, func: cst.Attribute, depth: int) -> StringValue:
@@ -477,49 +491,31 @@ class _Analysis:
         helper's parameters take the call's arguments, and its local variables
         are followed when each is assigned once at the top of its body.
         """
-        helper = _helper_definition(self.context, node.func)
-        if helper is None or id(helper) in self.helpers:
+        call = helpers.helper_call(self.context, node)
+        if call is None or call.opaque or id(call.definition) in self.helpers:
             return UNKNOWN
-        returns = _return_values(helper)
-        if not returns:
-            return UNKNOWN
-        params = helper.params
-        positional = [*params.posonly_params, *params.params]
-        if isinstance(node.func, cst.Attribute) and positional:
-            positional = positional[1:]  # self / cls
         overrides: dict[str, StringValue] = {}
-        bound = _bind_arguments(node, positional)
-        for param in [*positional, *params.kwonly_params]:
-            given = bound.get(param.name.value)
-            if given is not None:
-                overrides[param.name.value] = self.value(given, depth)
-            elif param.default is not None:
-                overrides[param.name.value] = self.value(param.default, depth)
-            else:
-                overrides[param.name.value] = UNKNOWN
-        for extra in (params.star_arg, params.star_kwarg):
-            if isinstance(extra, cst.Param):
-                overrides[extra.name.value] = UNKNOWN
+        for name, given in call.arguments.items():
+            if given is None:
+                overrides[name] = UNKNOWN
+                continue
+            value = self.value(given, depth)
+            if value.kind == "unknown" and name not in call.defaulted:
+                value = StringValue("unknown", stands_for=_part(value, given))
+            overrides[name] = value
         saved, saved_aliases = self.overrides, self.aliases
         self.overrides = {**saved, **overrides}
         self.aliases = {name: node for name, node in saved_aliases.items() if name not in overrides}
-        self.helpers.add(id(helper))
+        self.aliases.update(call.locals)
+        for name in call.locals:
+            self.overrides.pop(name, None)
+        self.helpers.add(id(call.definition))
         try:
-            followed, blocked = _helper_locals(helper)
-            for name, value in followed:
-                used = _names_in(value)
-                if used & blocked or name in used:
-                    blocked.add(name)
-                else:
-                    self.aliases[name] = value
-                    self.overrides.pop(name, None)
-            if any(_names_in(value) & blocked for value in returns):
-                return UNKNOWN
-            return _combine([self.value(value, depth) for value in returns])
+            return _combine([self.value(value, depth) for value in call.returns])
         finally:
             self.overrides = saved
             self.aliases = saved_aliases
-            self.helpers.discard(id(helper))
+            self.helpers.discard(id(call.definition))
 
     def _is_escaping_function(self, func: cst.Name) -> bool:
         """``quote_name(x)``, or ``qn(x)`` after ``qn = connection.ops.quote_name``."""
@@ -546,8 +542,9 @@ class _Analysis:
                 position += 1
             else:
                 safe = arg.keyword is not None and arg.keyword.value in numeric
-            if not safe and not self.value(arg.value, depth).is_constant:
-                dynamic.append(arg.value)
+            value = constant(None) if safe else self.value(arg.value, depth)
+            if not value.is_constant:
+                dynamic.extend(value.built.dynamic_parts if value.built else (_part(value, arg.value),))
         if not dynamic:
             return constant(None)
         return built("str.format()", node, dynamic, receiver.text or "")
@@ -562,7 +559,7 @@ class _Analysis:
             return constant(None)
         if items.built is not None:
             return built(items.built.how, node, list(items.built.dynamic_parts), items.built.text)
-        return built("str.join()", node, [iterable], "?")
+        return built("str.join()", node, [_part(items, iterable)], "?")
 
     # -- names and attributes --------------------------------------------------
 
@@ -650,38 +647,18 @@ class _Analysis:
 
     def _attribute(self, node: cst.Attribute, depth: int) -> StringValue:
         attr = node.attr.value
-        if is_constant_name(attr) or attr in _SCHEMA_ATTRIBUTES or _mentions_schema(node.value):
+        if is_constant_name(attr) or attr in _SCHEMA_ATTRIBUTES or mentions_schema(node.value):
             return constant(None, is_str=False)
         values = self.context.instance_attribute_values(node)
         if values:
             return _combine([self.value(value, depth) for value in values])
-        class_values = self._class_attribute_values(node)
+        class_values = self.context.class_attribute_values(node)
         if class_values:
             return _combine([self.value(value, depth) for value in class_values])
         # ``Status.ACTIVE.value``, ``uuid4().hex``: an attribute of a constant.
         if self.value(node.value, depth).is_constant:
             return constant(None, is_str=False)
         return UNKNOWN
-
-    def _class_attribute_values(self, node: cst.Attribute) -> list[cst.CSTNode] | None:
-        """``self.table`` / ``cls.table`` where the class body (or a base class's) says ``table = "users"``."""
-        if not isinstance(node.value, cst.Name):
-            return None
-        for scope in self.context.scope.visible_chain():
-            class_scope = scope.method_class()
-            if class_scope is None or scope.self_name != node.value.value:
-                continue
-            lineage = self.context.class_lineage(class_scope)
-            if any(node.attr.value in owner.instance_attributes for owner in lineage):
-                return None
-            # The nearest class body that sets it wins, as attribute lookup goes.
-            recorded = next(
-                (o.bindings[node.attr.value] for o in lineage if node.attr.value in o.bindings), None
-            )
-            if not recorded or any(b.kind != "assign" or b.value is None for b in recorded):
-                return None
-            return [binding.value for binding in recorded if binding.value is not None]
-        return None
 
     def _subscript(self, node: cst.Subscript, depth: int) -> StringValue:
         # ``sql[:-5]`` trims a built string: still built.
@@ -726,7 +703,9 @@ class _Analysis:
                     values.append(self.items(element.value, depth))
                     continue
                 value = self.value(element.value, depth)
-                values.append(value if value.kind != "unknown" else _unknown_part(element.value))
+                values.append(
+                    value if value.kind != "unknown" else _unknown_part(_part(value, element.value))
+                )
             return _combine(values) if values else constant(None)
         if isinstance(node, cst.Dict):
             keys = [e.key for e in node.elements if isinstance(e, cst.DictElement)]
@@ -766,16 +745,19 @@ class _Analysis:
                         self._validates(condition.test, name, depth, negated=False)
                         for condition in comp_for.ifs
                     )
-                    self.overrides[name] = constant(None) if allowed else _unknown_part(comp_for.iter)
+                    self.overrides[name] = (
+                        constant(None) if allowed else _unknown_part(_part(items, comp_for.iter))
+                    )
                 comp_for = comp_for.inner_for_in
             element = self.value(node.elt, depth)
         finally:
             self.overrides = saved
-        return element if element.kind != "unknown" else _unknown_part(node.elt)
+        return element if element.kind != "unknown" else _unknown_part(_part(element, node.elt))
 
     def _name_items(self, node: cst.Name, depth: int) -> StringValue:
         if node.value in self.overrides:
-            return constant(None) if self.overrides[node.value].is_constant else UNKNOWN
+            given = self.overrides[node.value]
+            return constant(None) if given.is_constant else given if given.kind == "unknown" else UNKNOWN
         if node.value in self.aliases:
             return self.items(self.aliases[node.value], depth)
         if is_constant_name(node.value):
@@ -798,7 +780,7 @@ class _Analysis:
             elif method in ("append", "insert") and call.args:
                 added = call.args[-1].value
                 value = self.value(added, depth)
-                values.append(value if value.kind != "unknown" else _unknown_part(added))
+                values.append(value if value.kind != "unknown" else _unknown_part(_part(value, added)))
         return _combine(values)
 
     def _call_items(self, node: cst.Call, depth: int) -> StringValue:
@@ -933,8 +915,31 @@ class _Analysis:
         return isinstance(func, cst.Attribute) and func.attr.value in ("match", "fullmatch") and is_name(0)
 
 
+def is_escaping_call(context: FileContext, func: cst.BaseExpression) -> bool:
+    """Whether calling ``func`` quotes or escapes its argument (``shlex.quote``, ``qn`` after
+    ``qn = connection.ops.quote_name``, ``escape_sqlite``, ``conn.mogrify``)."""
+    if isinstance(func, cst.Attribute) and _is_escaping_name(func.attr.value):
+        return True
+    if isinstance(func, cst.Name) and _Analysis(context)._is_escaping_function(func):
+        return True
+    return context.qualified_name(func) in _ESCAPING_CALLS
+
+
 def _is_escaping_name(name: str) -> bool:
-    return name in _ESCAPING_METHODS or any(part in name for part in _ESCAPING_NAME_PARTS)
+    """``quote_name``, ``escape_sqlite``, ``sql_quote``: a function named for quoting or escaping.
+
+    The first word says so (``escape_*``, ``quote_*``), or the last does after a
+    word naming what is quoted (``sql_quote``, ``ident_escape``); ``get_quote``
+    and ``unescape`` do not.
+    """
+    if name in _ESCAPING_METHODS or any(part in name for part in _ESCAPING_NAME_PARTS):
+        return True
+    words = [word.lower() for word in re.split(r"_+|(?<=[a-z0-9])(?=[A-Z])", name) if word]
+    if not words:
+        return False
+    if words[0] in _QUOTING_WORDS:
+        return True
+    return len(words) > 1 and words[-1] in _QUOTING_WORDS and bool(_QUOTED_WORDS.intersection(words[:-1]))
 
 
 def _is_template(value: StringValue) -> bool:
@@ -971,7 +976,7 @@ def _numeric_format_fields(template: str | None) -> set[str]:
     return fields
 
 
-def _mentions_schema(node: cst.CSTNode) -> bool:
+def mentions_schema(node: cst.CSTNode) -> bool:
     """``Model._meta.db_table``, ``User.__table__.name``: names declared by the schema."""
     while isinstance(node, cst.Attribute):
         if node.attr.value in _SCHEMA_ATTRIBUTES:
@@ -983,130 +988,6 @@ def _mentions_schema(node: cst.CSTNode) -> bool:
 def _unknown_part(node: cst.CSTNode) -> StringValue:
     """An item whose value is unknown: when joined, it is a dynamic part."""
     return built("str.join()", node, [node], "?")
-
-
-# -- helpers defined in the module --------------------------------------------
-
-
-def _helper_definition(context: FileContext, func: cst.CSTNode) -> cst.FunctionDef | None:
-    """The ``def`` a call names: a module-level function, or a method of the enclosing class via ``self``."""
-    if isinstance(func, cst.Name):
-        bindings = context.bindings(func.value)
-        if bindings is not None and any(binding.kind != "def" for binding in bindings):
-            return None
-        body: object = context.module.body
-    elif (
-        isinstance(func, cst.Attribute)
-        and isinstance(func.value, cst.Name)
-        and func.value.value in ("self", "cls")
-    ):
-        enclosing = context.enclosing(cst.ClassDef)
-        if not isinstance(enclosing, cst.ClassDef):
-            return None
-        body = enclosing.body.body
-    else:
-        return None
-    name = func.value if isinstance(func, cst.Name) else func.attr.value
-    found = _cached(context, ("defs", id(body)), lambda: _definitions(body)).get(name, [])
-    return found[0] if len(found) == 1 else None
-
-
-def _definitions(body: object) -> dict[str, list[cst.FunctionDef]]:
-    found: dict[str, list[cst.FunctionDef]] = {}
-    for statement in body:  # type: ignore[attr-defined]
-        if isinstance(statement, cst.FunctionDef):
-            found.setdefault(statement.name.value, []).append(statement)
-    return found
-
-
-def _return_values(function: cst.FunctionDef) -> list[cst.BaseExpression]:
-
-    values: list[cst.BaseExpression] = []
-    stack: list[cst.CSTNode] = [function.body]
-    while stack:
-        node = stack.pop()
-        if isinstance(node, (cst.FunctionDef, cst.ClassDef, cst.Lambda)):
-            continue
-        if isinstance(node, cst.Return):
-            if node.value is None:
-                return []
-            values.append(node.value)
-        elif isinstance(node, (cst.Yield, cst.Await)):
-            return []
-        stack.extend(iter_children(node))
-    return values
-
-
-def _helper_locals(function: cst.FunctionDef) -> tuple[list[tuple[str, cst.BaseExpression]], set[str]]:
-    """A helper's local variables: those assigned once at the top of its body (in order), and the others.
-
-    A list filled with ``append``/``extend`` is among the others.
-    """
-
-    counts: dict[str, int] = {}
-    stack: list[cst.CSTNode] = [function.body]
-    mutated: set[str] = set()
-    while stack:
-        node = stack.pop()
-        targets: list[cst.CSTNode] = []
-        if isinstance(node, cst.Assign):
-            targets = [target.target for target in node.targets]
-        elif isinstance(node, (cst.AugAssign, cst.AnnAssign, cst.For, cst.NamedExpr)):
-            targets = [node.target]
-        elif isinstance(node, cst.AsName):
-            targets = [node.name]
-        elif (
-            isinstance(node, cst.Call)
-            and isinstance(node.func, cst.Attribute)
-            and node.func.attr.value in _MUTATING_METHODS
-            and isinstance(node.func.value, cst.Name)
-        ):
-            mutated.add(node.func.value.value)
-        for target in targets:
-            for name in _bound_names(target):
-                counts[name] = counts.get(name, 0) + 1
-        stack.extend(iter_children(node))
-    followed = []
-    for statement in function.body.body:
-        if not isinstance(statement, cst.SimpleStatementLine):
-            continue
-        for small in statement.body:
-            if (
-                isinstance(small, cst.Assign)
-                and len(small.targets) == 1
-                and isinstance(small.targets[0].target, cst.Name)
-            ):
-                name = small.targets[0].target.value
-                if counts.get(name) == 1 and name not in mutated:
-                    followed.append((name, small.value))
-    blocked = set(counts) - {name for name, _ in followed}
-    return followed, blocked
-
-
-def _names_in(node: cst.CSTNode) -> set[str]:
-
-    names: set[str] = set()
-    stack = [node]
-    while stack:
-        current = stack.pop()
-        if isinstance(current, cst.Name):
-            names.add(current.value)
-        stack.extend(iter_children(current))
-    return names
-
-
-def _bind_arguments(call: cst.Call, positional: list[cst.Param]) -> dict[str, cst.BaseExpression]:
-    bound: dict[str, cst.BaseExpression] = {}
-    index = 0
-    for arg in call.args:
-        if arg.star:
-            continue
-        if arg.keyword is not None:
-            bound[arg.keyword.value] = arg.value
-        elif index < len(positional):
-            bound[positional[index].name.value] = arg.value
-            index += 1
-    return bound
 
 
 # -- list mutations ----------------------------------------------------------

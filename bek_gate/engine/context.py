@@ -42,7 +42,8 @@ class FileContext:
     Rules use: ``path``, ``source``, ``module``, ``ancestors`` (outermost
     first, not including the node being visited), ``imports``,
     ``qualified_name(node)``, ``bindings(name)``, ``assigned_values(name)``,
-    ``instance_attribute_values(attr)``, ``class_lineage(scope)``,
+    ``instance_attribute_values(attr)``, ``class_attribute_values(attr)``,
+    ``class_lineage(scope)``,
     ``built_string(expr)``, ``code(node)`` and ``enclosing(*types)``.
     """
 
@@ -147,6 +148,26 @@ class FileContext:
                 for owner in self.class_lineage(class_scope)
                 for b in owner.instance_attributes.get(attr, ())
             ]
+            if not recorded or any(b.kind != "assign" or b.value is None for b in recorded):
+                return None
+            return [binding.value for binding in recorded if binding.value is not None]
+        return None
+
+    def class_attribute_values(self, node: cst.Attribute) -> list[cst.CSTNode] | None:
+        """``self.table`` / ``cls.table`` where the class body (or a base class's) says ``table = "users"``."""
+        if not isinstance(node.value, cst.Name):
+            return None
+        for scope in self.scope.visible_chain():
+            class_scope = scope.method_class()
+            if class_scope is None or scope.self_name != node.value.value:
+                continue
+            lineage = self.class_lineage(class_scope)
+            if any(node.attr.value in owner.instance_attributes for owner in lineage):
+                return None
+            # The nearest class body that sets it wins, as attribute lookup goes.
+            recorded = next(
+                (o.bindings[node.attr.value] for o in lineage if node.attr.value in o.bindings), None
+            )
             if not recorded or any(b.kind != "assign" or b.value is None for b in recorded):
                 return None
             return [binding.value for binding in recorded if binding.value is not None]
