@@ -70,6 +70,11 @@ _NO_CACHE = click.option("--no-cache", is_flag=True, help="Ignore and do not upd
     help="Fail on findings at or above this severity [default: high].",
 )
 @click.option(
+    "--min-confidence",
+    type=click.Choice(["high", "medium", "low"]),
+    help="Report findings at or above this confidence [default: each rule's own; sql-injection: high].",
+)
+@click.option(
     "--format",
     "output_format",
     type=click.Choice(FORMATS),
@@ -127,6 +132,7 @@ def gate(
     paths: tuple[str, ...],
     checklist_ids: tuple[str, ...],
     fail_on: str | None,
+    min_confidence: str | None,
     output_format: str,
     json_output: Path | None,
     sarif_output: Path | None,
@@ -156,6 +162,7 @@ def gate(
         paths=list(paths),
         checklists=list(checklist_ids),
         fail_on=fail_on,
+        min_confidence=min_confidence,
         config_path=config_path,
         jobs=jobs,
         use_cache=not no_cache,

@@ -45,6 +45,7 @@ class Config:
     # The grammar the project uses (``target-version``, else ``requires-python``); None: not said.
     target_version: tuple[int, int] | None = None
     fail_on: str = "high"
+    min_confidence: str | None = None  # None: each rule's own default
     disable: list[str] = field(default_factory=list)
     severity: dict[str, str] = field(default_factory=dict)
     per_path_ignores: dict[str, list[str]] = field(default_factory=dict)
@@ -181,6 +182,7 @@ def load_config(path: Path | None, start: Path | None = None) -> Config:
             else requires_python_floor(base)
         ),
         fail_on=table.get("fail-on", "high"),
+        min_confidence=table.get("min-confidence"),
         disable=list(table.get("disable", [])),
         severity=dict(table.get("severity", {})),
         per_path_ignores={key: list(value) for key, value in table.get("per-path-ignores", {}).items()},

@@ -34,7 +34,7 @@ from bek_gate.engine.cache import ResultCache, cache_key
 from bek_gate.engine.project import decide_project_rules
 from bek_gate.engine.runner import analyse_files, default_jobs
 from bek_gate.errors import ConfigError
-from bek_gate.findings import PARSE_ERROR, Finding, Notice
+from bek_gate.findings import CONFIDENCES, PARSE_ERROR, Finding, Notice
 from bek_gate.knowledge.patterns import load_some
 from bek_gate.resources import data_dir
 from bek_gate.rules.catalog import CATALOG_RULE_IDS
@@ -49,6 +49,7 @@ class GateOptions:
     paths: list[str] = field(default_factory=list)
     checklists: list[str] = field(default_factory=list)
     fail_on: str | None = None
+    min_confidence: str | None = None
     config_path: Path | None = None
     jobs: int | None = None
     use_cache: bool = True
@@ -207,6 +208,7 @@ def run_gate(options: GateOptions) -> GateResult:
     notices += project_notices
 
     findings = _enrich(findings, project, selected_checklists, root)
+    findings, below_confidence = _confident(findings, project, options.min_confidence)
     findings.sort(key=Finding.sort_key)
     baseline_path = options.baseline or config.baseline
     if baseline_path is not None and options.use_baseline:
@@ -239,6 +241,7 @@ def run_gate(options: GateOptions) -> GateResult:
         severities=severities,
         files_checked=len(found.files),
         test_files=sum(1 for relpath in found.files if test_paths.is_test(relpath)),
+        below_confidence=below_confidence,
         duration_seconds=time.perf_counter() - started,
         config_path=config.path,
         patterns=load_some(
@@ -264,6 +267,20 @@ def _attestation_notices(
                 Notice("attestation", f"attests {item_id}, which is automated: its rules decide it", shown)
             )
     return notices
+
+
+def _confident(findings: list[Finding], project: Project, requested: str | None) -> tuple[list[Finding], int]:
+    """The findings at or above the confidence each rule reports at, and how many fell below.
+
+    ``--min-confidence``, else the config's ``min-confidence``, else each rule's ``min_confidence``.
+    """
+    chosen = requested or project.config.min_confidence
+    kept = []
+    for finding in findings:
+        floor = chosen or project.rule_set[finding.rule_id].cls.min_confidence
+        if CONFIDENCES.index(finding.confidence) <= CONFIDENCES.index(floor):
+            kept.append(finding)
+    return kept, len(findings) - len(kept)
 
 
 def _enrich(

@@ -202,6 +202,8 @@ class GateResult:
     files_checked: int
     # Of those, test code: checked only by the rules that apply there (SPEC 5.1).
     test_files: int = 0
+    # Findings less certain than the rules report at by default (``--min-confidence low`` shows them).
+    below_confidence: int = 0
     duration_seconds: float = 0.0
     config_path: Path | None = None
     extras: dict[str, object] = field(default_factory=dict)

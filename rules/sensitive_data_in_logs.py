@@ -28,7 +28,7 @@ from bek_gate.rules import Invalid, Rule, Valid
 if TYPE_CHECKING:
     from bek_gate.engine.context import FileContext
 
-_NUMERIC_CONVERSIONS = frozenset("diouxXeEfFgG")
+_NUMERIC_CONVERSIONS = frozenset("diouxXeEfFgGnb%")
 
 
 class SensitiveDataInLogs(Rule):
@@ -220,15 +220,13 @@ class SensitiveDataInLogs(Rule):
         """The first secret the call logs, and the message label that gave it away ("" if none)."""
         context, names = self.context, self.names
         for part in interpolations(context, log):
+            if part.conversion in _NUMERIC_CONVERSIONS:
+                continue  # ``"~%d tokens"``, ``{rate:.2f}``: a number, which no secret is
             found = secret_value(context, part.value, names)
             if found is not None:
                 return found, ""
             label = secret_label(part.label, names) if part.label else None
-            if (
-                label
-                and part.conversion not in _NUMERIC_CONVERSIONS
-                and labelled_secret(context, part.value, names)
-            ):
+            if label and labelled_secret(context, part.value, names):
                 return SecretValue(shown(context, part.value)), label
         found = self._field_secret(log.fields)
         if found is None and log.extra is not None:

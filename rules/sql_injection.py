@@ -24,7 +24,11 @@ class SqlInjection(Rule):
     data (Flask, Django, Starlette and FastAPI request objects, route handler
     parameters) is `high`; a parameter of the enclosing function, whose callers
     are not known, is `medium`; a value whose origin cannot be told (a call
-    into another module) is `low`.
+    into another module) is `low`. Only `high` is reported by default: on
+    released applications the other two were internal values (a table name of
+    the application's own, a process id, SQL the user may run by design).
+    `--min-confidence medium` (or `min-confidence` in the config) shows
+    functions whose parameters reach SQL text, for a library's review.
 
     Dynamic SQL in real applications mostly builds identifiers and internal
     values, which are safe and not reported: constants of any case (module or
@@ -74,6 +78,9 @@ class SqlInjection(Rule):
     title = "SQL built from variables reaches an execution sink"
     severity = "high"
     confidence = "high"
+    # Measured on released applications (benchmarks/realworld): SQL built from a function's
+    # parameters or from values of unknown origin was built from internal values every time.
+    min_confidence = "high"
     cwe = 89
     pattern = "sec-sql-injection"
     fix = (

@@ -19,7 +19,7 @@ from tests.robustness.conftest import bek
 
 NEWER = """\
 import logging
-
+from flask import request
 import requests
 
 logger = logging.getLogger(__name__)
@@ -28,8 +28,8 @@ type Rows = list[dict[str, object]]
 
 
 class Store[T]:
-    def find(self, cursor, name: str) -> Rows:
-        cursor.execute(f"SELECT * FROM users WHERE name = '{name}'")
+    def find(self, cursor) -> Rows:
+        cursor.execute(f"SELECT * FROM users WHERE name = '{request.args["name"]}'")
         return cursor.fetchall()
 
 

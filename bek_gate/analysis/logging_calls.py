@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import re
 import string
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -266,10 +266,10 @@ def _template_tokens(template: str, values: list[cst.BaseExpression], braces: bo
     tokens: list[Token] = []
     remaining = list(values)
     if braces and "%" not in template:
-        for text, field, _spec, conversion in _brace_fields(template):
+        for text, field, spec, conversion in _brace_fields(template):
             tokens.append((text, ""))
             if field is not None and remaining:
-                tokens.append((remaining.pop(0), conversion or "s"))
+                tokens.append((remaining.pop(0), conversion or _type_letter(spec) or "s"))
     else:
         position = 0
         for match in _PERCENT.finditer(template):
@@ -282,6 +282,21 @@ def _template_tokens(template: str, values: list[cst.BaseExpression], braces: bo
         tokens.append((template[position:], ""))
     tokens += [(value, "") for value in remaining]
     return tokens
+
+
+def _type_letter(spec: str | None) -> str:
+    """The presentation type a format spec ends with (``.2f`` -> ``f``), or ""."""
+    return spec[-1] if spec and spec[-1] in _SPEC_TYPES else ""
+
+
+def _spec_type(spec: Sequence[cst.BaseFormattedStringContent] | None) -> str:
+    """``_type_letter`` for an f-string's ``{value:.2f}``; "" when the spec is not constant."""
+    if not spec or not all(isinstance(part, cst.FormattedStringText) for part in spec):
+        return ""
+    return _type_letter("".join(part.value for part in spec))  # type: ignore[union-attr]
+
+
+_SPEC_TYPES = frozenset("bcdeEfFgGnoxX%")
 
 
 def _brace_fields(template: str) -> list[tuple[str, str | None, str | None, str | None]]:
@@ -301,7 +316,7 @@ def _message_tokens(context: FileContext, node: cst.BaseExpression, depth: int) 
             if isinstance(part, cst.FormattedStringText):
                 yield (part.value, "")
             elif isinstance(part, cst.FormattedStringExpression):
-                yield (part.expression, part.conversion or "s")
+                yield (part.expression, part.conversion or _spec_type(part.format_spec) or "s")
     elif isinstance(node, cst.ConcatenatedString) or (
         isinstance(node, cst.BinaryOperation) and isinstance(node.operator, cst.Add)
     ):
@@ -323,7 +338,7 @@ def _message_tokens(context: FileContext, node: cst.BaseExpression, depth: int) 
         if template is None:
             yield (node, "")
             return
-        for text, field, _spec, conversion in _brace_fields(template):
+        for text, field, spec, conversion in _brace_fields(template):
             yield (text, "")
             if field is None:
                 continue
@@ -332,7 +347,7 @@ def _message_tokens(context: FileContext, node: cst.BaseExpression, depth: int) 
             if value is None and values:
                 value = values[int(root)] if root.isdigit() and int(root) < len(values) else values.pop(0)
             if value is not None:
-                yield (value, conversion or "s")
+                yield (value, conversion or _type_letter(spec) or "s")
     elif isinstance(node, cst.Name) and depth < _MAX_DEPTH:
         assigned = context.assigned_values(node.value)
         if assigned is not None and len(assigned) == 1 and isinstance(assigned[0], cst.BaseExpression):

@@ -62,6 +62,8 @@ SAFE_KINDS = frozenset(
 )
 _RISK = {"untrusted": 3, "parameter": 2, "unknown": 1}
 _MAX_DEPTH = 14
+# Operators that, with a number on one side, give a number or raise (``*`` repeats text).
+_ARITHMETIC = (cst.Add, cst.Subtract, cst.Divide, cst.FloorDivide, cst.Power)
 _BUILTINS = frozenset(dir(builtins))
 
 _NUMBER_CALLS = frozenset(
@@ -252,6 +254,10 @@ class _Tracer:
         return worst((self.trace(part, depth) for part in value.built.dynamic_parts), node)
 
     def _binary(self, node: cst.BinaryOperation, depth: int) -> Origin:
+        if isinstance(node.operator, _ARITHMETIC) and any(
+            isinstance(side, (cst.Integer, cst.Float)) for side in (node.left, node.right)
+        ):
+            return Origin("number", node)  # ``page_size + 1``: a number, or a TypeError for text
         left = self.trace(node.left, depth)
         right = self.trace(node.right, depth)
         if left.kind in ("number", "constant") and right.kind in ("number", "constant"):

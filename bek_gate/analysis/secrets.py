@@ -33,6 +33,7 @@ import libcst as cst
 from bek_gate.analysis import models, strings
 from bek_gate.analysis.logging_calls import string_parts
 from bek_gate.analysis.names import dotted_name
+from bek_gate.analysis.tree import iter_children
 
 if TYPE_CHECKING:
     from bek_gate.engine.context import FileContext
@@ -89,6 +90,7 @@ _ABOUT_WORDS = _words("""
     requirement requirements config settings option options consent banner brand location lock
     strategy prompt placeholder display auth authentication login flow grant based mode method methods
     verified confirmed accepted rejected matched match matches ok success successful
+    server servers info details
     left since elapsed duration ms sec second minute hour day week month year
     """)
 # Words before the secret that make the name a flag or a count: ``is_token_valid``, ``num_tokens``.
@@ -99,7 +101,8 @@ _FLAG_WORDS = _words(
 # Tokens that are not credentials: LLM token counts, pagination and idempotency tokens.
 _TOKEN_QUALIFIERS = _words(
     "prompt completion input output cached reasoning remaining context used page pagination next "
-    "continuation cursor sync idempotency cancellation"
+    "continuation cursor sync idempotency cancellation estimated initial final original truncated llm "
+    "generated billed consumed"
 )
 # Words anywhere that say the value is hidden: ``masked_token``, ``token_sha256``.
 _HIDDEN_WORDS = _words(
@@ -198,6 +201,10 @@ class SecretNames:
             span = self._last_secret(words)
             if span is not None and any(word in _KIND_WORDS for word in words[span[1] - 1 :]):
                 return ""
+            if any(word in ("header", "headers") for word in words) or words[0] in _CONSUMING_VERBS:
+                return (
+                    ""  # ``FORWARD_USER_INFO_HEADER_JWT``, ``UPDATE_USER_PASSWORD``: a name or an operation
+                )
         return kind
 
     def classify_function(self, name: str) -> str:
@@ -305,6 +312,8 @@ def is_masked(context: FileContext, node: cst.CSTNode) -> bool:
         return is_masked(context, node.body) and is_masked(context, node.orelse)
     if isinstance(node, cst.BinaryOperation) and isinstance(node.operator, cst.Multiply):
         return isinstance(node.left, cst.SimpleString) or isinstance(node.right, cst.SimpleString)
+    if isinstance(node, cst.BinaryOperation) and isinstance(node.operator, cst.Add):
+        return is_masked(context, node.left) and is_masked(context, node.right)  # ``key[:4] + "..."``
     if isinstance(node, cst.Subscript):
         return _is_partial_slice(node)
     if isinstance(node, cst.Attribute):
@@ -366,6 +375,15 @@ def secret_value(
             if _holds_secret_at(names, node.value, key):
                 return SecretValue(shown(context, node))
             return None
+        if _container_name(node.value) == "environ" and len(node.slice) == 1:
+            # ``os.environ[JOB_NAME_ENV_VAR]``: the variable's constant name says what it holds.
+            index = node.slice[0].slice
+            named = _key_name(context, index.value) if isinstance(index, cst.Index) else None
+            if named is not None:
+                words = split_words(named)
+                while len(words) > 1 and words[-1] in ("env", "var", "variable", "name", "environ"):
+                    words.pop()  # ``API_KEY_ENV_VAR`` names the variable that holds the API key
+                return SecretValue(shown(context, node)) if names.is_secret("_".join(words)) else None
         return _carried(context, node.value, names, depth, node)
     if isinstance(node, cst.Call):
         return _call_secret(context, node, names, depth)
@@ -409,6 +427,8 @@ def labelled_secret(context: FileContext, node: cst.CSTNode, names: SecretNames)
         values = context.assigned_values(node.value)
         if values and all(is_masked(context, value) for value in values):
             return False  # ``token = uuid.uuid4().hex``
+        if node.value == "tokens" and _counts_tokens(context):
+            return False
     kind = names.classify(name)
     if kind == METADATA or (kind == SECRET and names.classify_identifier(name) == ""):
         return False  # ``token_type``; ``SESSION_COOKIE``, the cookie's name
@@ -505,11 +525,13 @@ def _name_secret(context: FileContext, node: cst.Name, names: SecretNames, depth
         ):
             return None
     kind = names.classify_identifier(node.value)
-    if kind == METADATA:
+    if kind == METADATA or (node.value == "tokens" and _counts_tokens(context)):
         return None
     if kind == SECRET:
         values = context.assigned_values(node.value)
-        if values and all(is_masked(context, value) for value in values):
+        if values and all(
+            is_masked(context, value) or _describes(context, value, names, depth) for value in values
+        ):
             return None
         return SecretValue(node.value)
     # A value assigned on any path that reaches here may be the one logged, also when other paths
@@ -524,6 +546,41 @@ def _name_secret(context: FileContext, node: cst.Name, names: SecretNames, depth
         if found is not None:
             return SecretValue(node.value, found.source or found.shown)
     return None
+
+
+def _describes(context: FileContext, node: cst.CSTNode, names: SecretNames, depth: int) -> bool:
+    """A sentence built from values that carry no secret (``creds = f" (profile: {name!r})"``):
+    whatever its name, it describes a credential rather than holding one."""
+    if isinstance(node, cst.IfExp):
+        return all(
+            is_masked(context, branch) or _describes(context, branch, names, depth)
+            for branch in (node.body, node.orelse)
+        )
+    built = context.built_string(node)
+    if built is None or " " not in built.text.strip():
+        return False
+    if _labelled_in_string(context, node, names):  # type: ignore[arg-type]
+        return False  # ``f"Bearer {value}"``
+    return _first(context, built.dynamic_parts, names, depth) is None
+
+
+def _counts_tokens(context: FileContext) -> bool:
+    """Whether the module counts LLM tokens (``prompt_tokens``, ``max_tokens``...): its bare
+    ``tokens`` is then a count too."""
+
+    def scan() -> bool:
+        stack: list[cst.CSTNode] = [context.module]
+        while stack:
+            node = stack.pop()
+            if isinstance(node, (cst.Name, cst.Attribute)):
+                name = node.value if isinstance(node, cst.Name) else node.attr.value
+                words = split_words(name)
+                if len(words) > 1 and words[-1] == "tokens" and words[-2] in _TOKEN_QUALIFIERS | _FLAG_WORDS:
+                    return True
+            stack.extend(iter_children(node))
+        return False
+
+    return context.cached(("secrets.counts_tokens",), scan)
 
 
 def _attribute_secret(

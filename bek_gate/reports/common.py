@@ -225,6 +225,8 @@ def verdict_details(result: GateResult) -> str:
     if baseline:
         parts.append(f"{baseline} in the baseline")
     parts.append(f"{verdict.suppressed} suppressed")
+    if result.below_confidence:
+        parts.append(f"{result.below_confidence} below the confidence shown (--min-confidence low)")
     if verdict.internal_errors:
         parts.append(plural(verdict.internal_errors, "internal error"))
     checked = f"{plural(result.files_checked, 'file')} checked"

@@ -34,6 +34,7 @@ def to_dict(result: GateResult) -> dict[str, Any]:
         "configPath": str(result.config_path) if result.config_path is not None else None,
         "filesChecked": result.files_checked,
         "testFiles": result.test_files,
+        "belowConfidence": result.below_confidence,
         "verdict": {
             "status": verdict.label,
             "passed": verdict.passed,

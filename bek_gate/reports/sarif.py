@@ -88,6 +88,7 @@ def to_sarif(result: GateResult) -> dict[str, Any]:
             "checklists": result.checklist_ids,
             "filesChecked": result.files_checked,
             "testFiles": result.test_files,
+            "belowConfidence": result.below_confidence,
             "omittedResults": omitted,
             # Manual checklist items are not results (no code location); their attestation state rides here.
             "manualItems": [

@@ -61,6 +61,12 @@ class Rule:
     in a fixture or a request without a timeout in a test is not a production
     problem, so by default a rule does not look there.
 
+    ``min_confidence`` is the lowest confidence the rule reports at unless
+    the user asks for more (``min-confidence`` in the config, ``--min-confidence``):
+    sql-injection reports only request data by default, since SQL built from a
+    function's parameters in released applications is almost always built from
+    internal values.
+
     ``options`` maps option names to JSON Schema fragments with a ``default``;
     users set them under ``[tool.bek.rule-options.<rule-id>]`` and the rule
     reads ``self.options``.
@@ -70,6 +76,7 @@ class Rule:
     title: ClassVar[str]
     severity: ClassVar[str]
     confidence: ClassVar[str] = "high"
+    min_confidence: ClassVar[str] = "low"
     cwe: ClassVar[int | None] = None
     pattern: ClassVar[str | None] = None
     fix: ClassVar[str] = ""

@@ -153,6 +153,8 @@ def check_rule_class(cls: type[Rule], source_hash: str = "") -> LoadedRule:
         fail("severity", "one of " + ", ".join(SEVERITIES))
     if cls.confidence not in CONFIDENCES:
         fail("confidence", "one of " + ", ".join(CONFIDENCES))
+    if cls.min_confidence not in CONFIDENCES:
+        fail("min_confidence", "one of " + ", ".join(CONFIDENCES))
     if cls.cwe is not None and (not isinstance(cls.cwe, int) or cls.cwe <= 0):
         fail("cwe", "a positive integer or None")
     if cls.pattern is not None and not isinstance(cls.pattern, str):

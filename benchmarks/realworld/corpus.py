@@ -269,10 +269,15 @@ class TreeRun:
     bandit_seconds: float | None
     findings: list[Finding] = field(default_factory=list)
     test_files: int | None = None
+    below_confidence: int = 0  # findings less certain than the rules report by default
 
 
-def gate(package: Package, root: Path, bek: list[str], env: dict[str, str] | None) -> tuple[float, int, dict]:
+def gate(
+    package: Package, root: Path, bek: list[str], env: dict[str, str] | None, min_confidence: str | None
+) -> tuple[float, int, dict]:
     command = [*bek, "gate", "--checklist", "all", "--format", "json", "--no-cache", "."]
+    if min_confidence:
+        command[-1:-1] = ["--min-confidence", min_confidence]
     result = measure(command, root, env)
     if result.exit_code not in (0, 1):
         tail = result.stderr.decode(errors="replace").strip().splitlines()[-3:]
@@ -287,15 +292,17 @@ def run_tree(
     env: dict[str, str] | None,
     bandit: list[str] | None,
     labels: dict[Key, Label],
+    min_confidence: str | None = None,
 ) -> TreeRun:
     files, lines = python_files(root)
     progress(f"{package.name} {package.version}: {files:,} files, {lines:,} lines")
-    seconds, exit_code, report = gate(package, root, bek, env)
+    seconds, exit_code, report = gate(package, root, bek, env, min_confidence)
     bandit_seconds = None
     if bandit is not None:
         bandit_seconds = measure([*bandit, "-r", "-q", "-f", "json", "."], root).wall_seconds
     run = TreeRun(package, files, lines, seconds, exit_code, bandit_seconds)
-    run.test_files = report.get("testFilesSkipped", (report.get("extras") or {}).get("testFiles"))
+    run.test_files = report.get("testFiles")
+    run.below_confidence = report.get("belowConfidence", 0)
     for item in report["findings"]:
         if item.get("suppressed"):
             continue  # the project's own ``# bek: ignore`` said so
@@ -356,23 +363,25 @@ def render(runs: list[TreeRun], scores: dict[str, RuleScore]) -> str:
         )
     lines += [
         "",
-        "| package | version | files | lines | findings | bek s | bandit s |",
-        "| --- | --- | ---: | ---: | ---: | ---: | ---: |",
+        "| package | version | files | lines | findings | less certain, not shown | bek s | bandit s |",
+        "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |",
     ]
     for run in runs:
         bandit = "-" if run.bandit_seconds is None else f"{run.bandit_seconds:.1f}"
         lines.append(
             f"| {run.package.name} | {run.package.version} | {run.files:,} | {run.lines:,} "
-            f"| {len(run.findings)} | {run.bek_seconds:.1f} | {bandit} |"
+            f"| {len(run.findings)} | {run.below_confidence} | {run.bek_seconds:.1f} | {bandit} |"
         )
     total_files = sum(run.files for run in runs)
     total_lines = sum(run.lines for run in runs)
     total_findings = sum(len(run.findings) for run in runs)
+    total_below = sum(run.below_confidence for run in runs)
     bek_total = sum(run.bek_seconds for run in runs)
     bandit_runs = [run.bandit_seconds for run in runs if run.bandit_seconds is not None]
     bandit_total = f"{sum(bandit_runs):.1f}" if len(bandit_runs) == len(runs) else "-"
     lines.append(
-        f"| all | | {total_files:,} | {total_lines:,} | {total_findings} | {bek_total:.1f} | {bandit_total} |"
+        f"| all | | {total_files:,} | {total_lines:,} | {total_findings} | {total_below} "
+        f"| {bek_total:.1f} | {bandit_total} |"
     )
     return "\n".join(lines)
 
@@ -412,6 +421,11 @@ def parse_arguments(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--packages", help=f"comma-separated subset of: {', '.join(PACKAGE_NAMES)}")
     parser.add_argument("--cache-dir", type=Path, default=DEFAULT_CACHE_DIR, help="downloads and trees")
     parser.add_argument("--labels", type=Path, default=LABELS, help="the triage file (default: labels.csv)")
+    parser.add_argument(
+        "--min-confidence",
+        choices=("high", "medium", "low"),
+        help="passed to bek gate: also report less certain findings (default: the rules' defaults)",
+    )
     parser.add_argument("--no-bandit", action="store_true", help="do not time bandit")
     parser.add_argument("--untriaged", type=Path, help="write the untriaged findings to this CSV file")
     parser.add_argument("--details", action="store_true", help="list every false alarm and untriaged finding")
@@ -446,7 +460,7 @@ def main(argv: list[str] | None = None) -> int:
         except (OSError, RuntimeError) as error:
             progress(f"error: could not prepare {package.name} {package.version}: {error}")
             return 1
-        runs.append(run_tree(package, root, bek, env, bandit, labels))
+        runs.append(run_tree(package, root, bek, env, bandit, labels, arguments.min_confidence))
     scores = score(runs)
     stale = stale_labels(runs, labels)
     if arguments.untriaged is not None:
@@ -471,6 +485,8 @@ def main(argv: list[str] | None = None) -> int:
                             "files": run.files,
                             "lines": run.lines,
                             "findings": len(run.findings),
+                            "below_confidence": run.below_confidence,
+                            "test_files": run.test_files,
                             "bek_seconds": run.bek_seconds,
                             "bandit_seconds": run.bandit_seconds,
                         }

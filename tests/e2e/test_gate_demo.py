@@ -68,7 +68,8 @@ def test_fail_on_critical_lets_high_findings_through() -> None:
 
 def test_a_broken_config_is_one_line_and_exit_2(demo_copy: Path) -> None:
     pyproject = demo_copy / "pyproject.toml"
-    pyproject.write_text(pyproject.read_text() + '\n[tool.bek]\nfail-on = "severe"\n', encoding="utf-8")
+    # [tool.bek] is the file's last table.
+    pyproject.write_text(pyproject.read_text() + 'fail-on = "severe"\n', encoding="utf-8")
     run = bek("gate", "--checklist", "checklist-security-review", demo_copy, cwd=demo_copy)
     assert run.exit_code == 2
     assert run.stdout == ""
@@ -139,7 +140,8 @@ def test_severity_overrides_and_disabled_rules(demo_copy: Path) -> None:
 
 def test_per_path_ignores(demo_copy: Path) -> None:
     (demo_copy / "bek.toml").write_text(
-        '[per-path-ignores]\n"orders/reports.py" = ["sql-injection"]\n', encoding="utf-8"
+        'min-confidence = "medium"\n[per-path-ignores]\n"orders/reports.py" = ["sql-injection"]\n',
+        encoding="utf-8",
     )
     report = bek("gate", "-c", "all", "--format", "json", "--no-cache", demo_copy, cwd=demo_copy).json()
     paths = {finding["path"] for finding in report["findings"] if finding["ruleId"] == "sql-injection"}

@@ -10,7 +10,9 @@ line; every other finding of that rule in that directory is a false positive.  A
 reports precision/recall both with and without those lines.
 
 Only the directory's own rule is scored there (other rules may well fire on the same code).
-The real CLI is run (``bek gate --checklist all --format json --no-cache``) on a temporary copy
+The real CLI is run (``bek gate --checklist all --min-confidence low --format json --no-cache``:
+every confidence, since these modules judge what a rule can find; what it reports by default is
+judged on released applications, in benchmarks/realworld/) on a temporary copy
 of the directory, so that the repository's own configuration, baseline or excludes cannot hide
 or add findings; ``--in-place`` runs it on the directory itself instead.
 """
@@ -118,7 +120,18 @@ def bek_command() -> list[str]:
 
 def run_bek(directory: Path, in_place: bool) -> dict:
     def invoke(target: Path) -> dict:
-        cmd = bek_command() + ["gate", "--checklist", "all", "--format", "json", "--no-cache", "--quiet", str(target)]
+        cmd = bek_command() + [
+            "gate",
+            "--checklist",
+            "all",
+            "--min-confidence",
+            "low",
+            "--format",
+            "json",
+            "--no-cache",
+            "--quiet",
+            str(target),
+        ]
         proc = subprocess.run(cmd, capture_output=True, text=True, cwd=target)
         if proc.returncode not in (0, 1):
             sys.exit(

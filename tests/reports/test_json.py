@@ -64,6 +64,7 @@ def test_top_level_keys_in_a_stable_order(rich: GateResult) -> None:
         "configPath",
         "filesChecked",
         "testFiles",
+        "belowConfidence",
         "verdict",
         "checklists",
         "findings",

@@ -645,6 +645,31 @@ POSITIVE: dict[str, str] = {
         def signup(body):
             logger.info("%s", body.password)
     """,
+    # Seen in released applications (benchmarks/realworld).
+    "realworld-session-token-after-masked": """
+import logging
+def f(aws_secret_access_key, aws_session_token):
+    logging.debug(
+        f'secret key={aws_secret_access_key[:4] + "..." if aws_secret_access_key else None}, '
+        f'session token={aws_session_token}'
+    )
+""",
+    "realworld-bearer-built": """
+import logging
+def f(value):
+    auth = f"Bearer {value}"
+    logging.info("calling with %s", auth)
+""",
+    "realworld-environ-secret-key": """
+import logging, os
+def f():
+    logging.info("key %s", os.environ[API_KEY_VAR])
+""",
+    "realworld-tokens-auth-module": """
+import logging
+def f(tokens):
+    logging.info("issued %s", tokens)
+""",
 }
 
 NEGATIVE: dict[str, str] = {
@@ -1249,6 +1274,70 @@ NEGATIVE: dict[str, str] = {
         def startup():
             logger.info("PyJWT %s", jwt.__version__)
     """,
+    # Seen in released applications (benchmarks/realworld).
+    "realworld-llm-count-d": """
+import logging
+logger = logging.getLogger(__name__)
+def warn(tool_name, estimated_tokens, limit):
+    logger.warning("Response for %s is ~%d tokens (limit %d)", tool_name, estimated_tokens, limit)
+    logger.info("event", extra={"original_tokens": estimated_tokens})
+""",
+    "realworld-float-spec": """
+import logging
+class Limiter:
+    def acquire(self):
+        logging.debug(f"acquire rps={self._rps:.1f} tokens={self._tokens:.2f}")
+""",
+    "realworld-bare-tokens-llm": """
+import logging
+def summarise(client):
+    raw, tokens = client.completion(max_tokens=100)
+    input_tokens = 3
+    logging.debug(f"summary tokens={tokens}")
+""",
+    "realworld-header-constant": """
+import logging
+from app.config import FORWARD_USER_INFO_HEADER_JWT
+log = logging.getLogger(__name__)
+def f():
+    log.exception("Failed to mint %s", FORWARD_USER_INFO_HEADER_JWT)
+""",
+    "realworld-route-constant": """
+import logging
+from app.routes import UPDATE_USER_PASSWORD
+def f():
+    logging.warning(f"update it via {UPDATE_USER_PASSWORD}")
+""",
+    "realworld-environ-constant-key": """
+import logging, os
+JOB_ENV_VAR = "JOB_NAME"
+def f():
+    logging.error(f"Job {os.environ[JOB_ENV_VAR]} failed")
+""",
+    "realworld-described-creds": """
+import logging
+def f(uri, e):
+    creds = f" (tracking URI: {uri!r}, profile: {profile_of(uri)!r})" if remote(uri) else ""
+    logging.error(f"Failed to send: {e}{creds}")
+""",
+    "realworld-authorization-servers": """
+import logging
+def f(resource_metadata):
+    servers = resource_metadata.get("authorization_servers", [])
+    logging.debug("Discovered authorization servers: %s", servers)
+""",
+    "realworld-token-info": """
+import logging
+class M:
+    def f(self, id_token):
+        me = self._get_authentik_token_info(id_token)
+        logging.debug("User info: %s", me)
+""",
+    "realworld-masked-concat": """
+import logging
+def f(aws_secret_access_key):
+    logging.debug(f'secret key={aws_secret_access_key[:4] + "..." if aws_secret_access_key else None}')
+""",
 }
 
 

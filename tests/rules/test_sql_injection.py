@@ -1315,6 +1315,16 @@ NEGATIVE = [
             return frame.query(f"name == '{name}' and age >= 18")
         """,
     ),
+    Case(
+        "arithmetic-on-request-value-is-a-number",
+        """
+        from flask import request
+
+        def page(db):
+            size = request.args.get("_size", 10)
+            db.execute("select * from t limit {}".format(size + 1))
+        """,
+    ),
 ]
 
 
