@@ -5,7 +5,7 @@ from __future__ import annotations
 import libcst as cst
 
 from bek_gate.analysis import origin, sql
-from bek_gate.analysis.strings import BuiltString
+from bek_gate.analysis.string_values import BuiltString
 from bek_gate.rules import Invalid, Rule, Valid
 
 

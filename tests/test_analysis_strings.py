@@ -8,7 +8,7 @@ import libcst as cst
 import pytest
 
 from bek_gate.analysis import strings
-from bek_gate.analysis.strings import StringValue
+from bek_gate.analysis.string_values import StringValue
 from bek_gate.engine.context import FileContext
 from bek_gate.engine.walker import Dispatcher, walk
 from bek_gate.rules.base import Rule

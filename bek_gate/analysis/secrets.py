@@ -157,8 +157,6 @@ _NUMERIC_CONVERSIONS = frozenset("diouxXeEfFgG")
 _TOKEN_ENCODERS = frozenset({"jwt.encode", "jose.jwt.encode", "authlib.jose.jwt.encode"})
 # Secrets whose ALL_CAPS constants are names, not values: ``SESSION_COOKIE``, ``API_KEY_HEADER``.
 _KIND_WORDS = _words("cookie cookies authorization header headers authheader")
-# pydantic types whose str() and repr() print stars.
-_SECRET_TYPES = frozenset({"SecretStr", "SecretBytes"})
 _MAX_DEPTH = 6
 # Text that labels the value after it: ``password=``, ``api key: '``, ``Authorization: Bearer ``.
 _LABEL = re.compile(r"(?<![\w.\-])(?:([A-Za-z][\w\-]*)[ \t]+)?([A-Za-z][\w.\-]*)\s*[:=]\s*[\"'\[(<{]?\s*$")
@@ -321,7 +319,7 @@ def is_masked(context: FileContext, node: cst.CSTNode) -> bool:
             return True  # ``transaction.token`` declared as ``models.UUIDField()``: an identifier
         if isinstance(node.value, cst.Call) and _is_uuid(context, node.value):
             return True  # ``uuid.uuid4().hex``
-        return _declared_secret_type(context, node)
+        return models.declared_secret_type(context, node)
     if isinstance(node, cst.Call):
         if _is_uuid(context, node):
             return True
@@ -620,76 +618,6 @@ def _is_holder(attribute: str, receiver: cst.BaseExpression) -> bool:
     if words[-1] == "key":
         return not set(split_words(_container_name(receiver))) & _KIND_WORDS
     return True
-
-
-def _declared_secret_type(context: FileContext, node: cst.Attribute) -> bool:
-    """``body.password`` where ``body: Signup`` is a parameter and this module declares
-    ``class Signup(BaseModel): password: SecretStr``: pydantic prints such values as stars."""
-    classes = context.cached(("secrets.secret_fields",), lambda: _secret_fields(context))
-    if not classes or not isinstance(node.value, cst.Name):
-        return False
-    bindings = context.bindings(node.value.value)
-    if not bindings:
-        return False
-    for binding in bindings:
-        annotation = binding.node.annotation if isinstance(binding.node, cst.Param) else None
-        model = annotation.annotation if annotation is not None else None
-        if not isinstance(model, cst.Name) or node.attr.value not in classes.get(model.value, ()):
-            return False
-    return True
-
-
-def _secret_fields(context: FileContext) -> dict[str, frozenset[str]]:
-    """For each class this module defines, the fields it (or a base defined here) annotates as a
-    pydantic secret type."""
-    own: dict[str, set[str]] = {}
-    bases: dict[str, list[str]] = {}
-    for statement in context.module.body:
-        if not isinstance(statement, cst.ClassDef):
-            continue
-        name = statement.name.value
-        bases[name] = [base.value.value for base in statement.bases if isinstance(base.value, cst.Name)]
-        fields = own.setdefault(name, set())
-        for line in statement.body.body:
-            for item in line.body if isinstance(line, cst.SimpleStatementLine) else ():
-                if (
-                    isinstance(item, cst.AnnAssign)
-                    and isinstance(item.target, cst.Name)
-                    and _is_secret_type(context, item.annotation.annotation)
-                ):
-                    fields.add(item.target.value)
-    if not any(own.values()):
-        return {}  # the usual case: no pydantic secrets declared here
-    result = {}
-    for name in own:
-        fields, pending, seen = set(), [name], set()
-        while pending:
-            current = pending.pop()
-            if current in own and current not in seen:
-                seen.add(current)
-                fields |= own[current]
-                pending += bases[current]
-        result[name] = frozenset(fields)
-    return result
-
-
-def _is_secret_type(context: FileContext, annotation: cst.BaseExpression) -> bool:
-    """``SecretStr``, ``pydantic.SecretStr``, ``SecretStr | None``, ``Optional[SecretStr]``."""
-    if isinstance(annotation, cst.BinaryOperation):
-        parts = [annotation.left, annotation.right]
-        return any(_is_secret_type(context, part) for part in parts) and all(
-            _is_secret_type(context, part) or (isinstance(part, cst.Name) and part.value == "None")
-            for part in parts
-        )
-    if isinstance(annotation, cst.Subscript) and dotted_name(annotation.value).endswith("Optional"):
-        inner = annotation.slice[0].slice
-        return (
-            len(annotation.slice) == 1
-            and isinstance(inner, cst.Index)
-            and _is_secret_type(context, inner.value)
-        )
-    qualified = context.qualified_name(annotation) or ""
-    return qualified.startswith("pydantic") and qualified.rsplit(".", 1)[-1] in _SECRET_TYPES
 
 
 def _is_module(local: str, qualified: str | None) -> bool:

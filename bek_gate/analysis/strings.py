@@ -25,36 +25,32 @@ from __future__ import annotations
 
 import re
 import string
-from collections.abc import Callable
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, TypeVar
+from typing import TYPE_CHECKING
 
 import libcst as cst
 
 from bek_gate.analysis import helpers
-from bek_gate.analysis.scopes import Binding, reaching, target_names
-from bek_gate.analysis.tree import iter_children
+from bek_gate.analysis.allowlists import BLOCK_TYPES, AllowLists
+from bek_gate.analysis.scopes import Binding, reaching
+from bek_gate.analysis.string_values import (
+    ESCAPING_CALLS,
+    MAX_DEPTH,
+    SAFE_CALLS,
+    UNKNOWN,
+    StringValue,
+    built,
+    combine,
+    constant,
+    is_constant_name,
+    part_for,
+)
 
 if TYPE_CHECKING:
     from bek_gate.engine.context import FileContext
 
-_T = TypeVar("_T")
-_MAX_DEPTH = 12
-_BLOCK_TYPES = (cst.Module, cst.IndentedBlock, cst.SimpleStatementSuite)
 _NUMERIC_SPEC = re.compile(r"[bdeEfFgGnoxX%]$")
 _PERCENT_FIELD = re.compile(r"%(?:\(([^)]*)\))?[#0\- +]*(?:\*|\d+)?(?:\.(?:\*|\d+))?[hlL]?([a-zA-Z%])")
 _NUMERIC_CONVERSIONS = frozenset("diouxXeEfFgG%")
-_SAFE_CALLS = frozenset(
-    {"builtins.int", "builtins.float", "builtins.len", "builtins.bool", "builtins.round", "builtins.abs"}
-    | {"builtins.hash", "builtins.id", "uuid.uuid4", "uuid.uuid1", "decimal.Decimal", "math.floor"}
-    | {"math.ceil", "datetime.datetime.now", "datetime.datetime.utcnow", "datetime.datetime.today"}
-    | {"datetime.date.today", "datetime.timedelta", "time.time", "django.utils.timezone.now"}
-)
-# Escaping functions: what they return is safe to put in text whatever went in.
-_ESCAPING_CALLS = frozenset(
-    {"shlex.quote", "pipes.quote", "html.escape", "markupsafe.escape", "MySQLdb.escape_string"}
-    | {"psycopg2.extensions.quote_ident", "pymysql.converters.escape_string"}
-)
 # Django's ``SchemaEditor.quote_value`` quotes a value as an SQL literal.
 _ESCAPING_METHODS = frozenset(
     {"quote_name", "quote_ident", "quote_identifier", "quote_value", "mogrify", "escape_string"}
@@ -69,20 +65,8 @@ _QUOTED_WORDS = frozenset(
 )
 # Composable SQL pieces: psycopg quotes identifiers and literals itself.
 _SQL_COMPOSABLES = frozenset({"Identifier", "Literal", "Placeholder"})
-# Django's request data is spelled in capitals too.
-_REQUEST_DATA = frozenset({"GET", "POST", "FILES", "COOKIES", "META", "REQUEST"})
 _MIN_MAX = frozenset({"builtins.min", "builtins.max"})
 _TEXT_PRESERVING_CALLS = frozenset({"textwrap.dedent", "inspect.cleandoc", "builtins.str"})
-_ITEM_PRESERVING_CALLS = frozenset(
-    {
-        "builtins.sorted",
-        "builtins.list",
-        "builtins.tuple",
-        "builtins.set",
-        "builtins.frozenset",
-        "builtins.reversed",
-    }
-)
 _STRING_METHODS = frozenset(
     {"strip", "lstrip", "rstrip", "lower", "upper", "title", "casefold", "replace", "encode", "decode"}
     | {"removeprefix", "removesuffix"}
@@ -90,69 +74,6 @@ _STRING_METHODS = frozenset(
 # Model metadata: table and column names declared in code, never user input.
 _SCHEMA_ATTRIBUTES = frozenset({"db_table", "__tablename__", "_meta", "__table__"})
 _VALUE_METHODS = frozenset({"isoformat", "strftime", "date", "time", "timestamp", "hex"})
-_NUMERIC_TYPES = frozenset({"int", "float", "bool", "Decimal", "UUID"})
-_VALIDATING_METHODS = frozenset({"isdigit", "isdecimal", "isnumeric", "isalnum", "isalpha", "isidentifier"})
-_STOPPING_STATEMENTS = (cst.Raise, cst.Return, cst.Continue, cst.Break)
-
-
-@dataclass(frozen=True)
-class BuiltString:
-    """A string built from non-constant values.
-
-    ``how`` reads in a message ("an f-string", "%-formatting", "str.format()",
-    "concatenation", "str.join()", "a string.Template"); ``node`` is the
-    expression that builds it (possibly an earlier assignment's value);
-    ``dynamic_parts`` are the non-constant values; ``text`` is the constant
-    text with ``?`` in place of each dynamic part, for keyword checks such as
-    "looks like SQL" (when a name has several possible values, from branches
-    or ``+=``, their texts are joined in source order).
-    """
-
-    how: str
-    node: cst.CSTNode
-    dynamic_parts: tuple[cst.CSTNode, ...]
-    text: str
-
-
-@dataclass(frozen=True)
-class StringValue:
-    """The result of the analysis: constant, built, or unknown (no evidence either way)."""
-
-    kind: str  # "constant" | "built" | "unknown"
-    text: str | None = None  # the constant's text, when known
-    is_str: bool = False
-    built: BuiltString | None = None
-    # An unknown value that a followed helper received as an argument: the caller's expression,
-    # which is what a dynamic part must name (and what the value-origin analysis can trace).
-    stands_for: cst.CSTNode | None = None
-
-    @property
-    def is_constant(self) -> bool:
-        return self.kind == "constant"
-
-
-UNKNOWN = StringValue("unknown")
-
-
-def constant(text: str | None, is_str: bool = True) -> StringValue:
-    return StringValue("constant", text, is_str)
-
-
-def built(how: str, node: cst.CSTNode, parts: list[cst.CSTNode], text: str) -> StringValue:
-    return StringValue("built", text, True, BuiltString(how, node, tuple(_unique(parts)), text))
-
-
-def is_constant_name(name: str) -> bool:
-    """ALL_CAPS names are constants by convention (settings, allow-lists, imported constants).
-
-    Django's ``request.GET``/``POST``/``META``... are the exception: request data.
-    """
-    return (
-        len(name) > 1
-        and name.isupper()
-        and any(char.isalpha() for char in name)
-        and name not in _REQUEST_DATA
-    )
 
 
 def analyse(context: FileContext, node: cst.CSTNode, depth: int = 0) -> StringValue:
@@ -160,47 +81,10 @@ def analyse(context: FileContext, node: cst.CSTNode, depth: int = 0) -> StringVa
     return _Analysis(context).value(node, depth)
 
 
-def _part(value: StringValue, node: cst.CSTNode) -> cst.CSTNode:
-    """The node to report as a dynamic part for ``value``, found at ``node``."""
-    return value.stands_for if value.stands_for is not None else node
-
-
-def _unique(nodes: list[cst.CSTNode]) -> list[cst.CSTNode]:
-    seen: set[int] = set()
-    result = []
-    for node in nodes:
-        if id(node) not in seen:
-            seen.add(id(node))
-            result.append(node)
-    return result
-
-
-def _combine(values: list[StringValue]) -> StringValue:
-    """Several possible values: built if any is built, constant if all are, else unknown.
-
-    A built result carries the dynamic parts of every built alternative and the
-    texts of all of them, so ``q = "SELECT ..."; q += f" AND {x}"`` keeps both.
-    """
-    builts = [value.built for value in values if value.built is not None]
-    if builts:
-        if len(values) == 1:
-            return values[0]
-        parts = [part for item in builts for part in item.dynamic_parts]
-        text = " ".join(value.text for value in values if value.text)
-        return built(builts[0].how, builts[0].node, parts, text)
-    if values and all(value.is_constant for value in values):
-        if len(values) == 1:
-            return values[0]
-        texts = [value.text for value in values]
-        text = None if any(t is None for t in texts) else " ".join(t for t in texts if t is not None)
-        return constant(text, is_str=any(value.is_str for value in values))
-    return UNKNOWN
-
-
 def _implicit_parts(node: cst.ConcatenatedString) -> list[cst.CSTNode]:
     """The literals of ``"a" "b" "c"`` (nested to the right), as one flat list.
 
-    A chain counts as one level of ``_MAX_DEPTH``, not one per literal: a long
+    A chain counts as one level of ``MAX_DEPTH``, not one per literal: a long
     constant query split over many lines must stay constant.
     """
     parts: list[cst.CSTNode] = [node.left]
@@ -228,7 +112,7 @@ def _added_operands(node: cst.BinaryOperation) -> list[cst.CSTNode]:
     return operands
 
 
-class _Analysis:
+class _Analysis(AllowLists):
     """One question about one expression; remembers which names are being resolved."""
 
     def __init__(self, context: FileContext) -> None:
@@ -244,7 +128,7 @@ class _Analysis:
         self.allow_listed: dict[str, bool] = {}
 
     def value(self, node: cst.CSTNode, depth: int) -> StringValue:
-        if depth > _MAX_DEPTH:
+        if depth > MAX_DEPTH:
             return UNKNOWN
         depth += 1
         if isinstance(node, cst.SimpleString):
@@ -265,9 +149,9 @@ class _Analysis:
         if isinstance(node, cst.Call):
             return self._call(node, depth)
         if isinstance(node, cst.IfExp):
-            return _combine([self.value(node.body, depth), self.value(node.orelse, depth)])
+            return combine([self.value(node.body, depth), self.value(node.orelse, depth)])
         if isinstance(node, cst.BooleanOperation):
-            return _combine([self.value(node.left, depth), self.value(node.right, depth)])
+            return combine([self.value(node.left, depth), self.value(node.right, depth)])
         if isinstance(node, cst.Subscript):
             return self._subscript(node, depth)
         if isinstance(node, (cst.Tuple, cst.List, cst.Set)):
@@ -306,7 +190,7 @@ class _Analysis:
             elif value.is_constant:
                 text.append(value.text or "")
             else:
-                parts.append(_part(value, operand))
+                parts.append(part_for(value, operand))
                 text.append("?")
         return built(built_how, node, parts, "".join(text))
 
@@ -325,7 +209,9 @@ class _Analysis:
             elif _numeric_format_spec(part):
                 text.append("?")
             else:
-                parts.extend(value.built.dynamic_parts if value.built else (_part(value, part.expression),))
+                parts.extend(
+                    value.built.dynamic_parts if value.built else (part_for(value, part.expression),)
+                )
                 text.append("?")
         if parts:
             return built("an f-string", node, parts, "".join(text))
@@ -346,7 +232,7 @@ class _Analysis:
                     return side if other.kind != "built" else other
         if left.is_constant and right.is_constant:
             return constant(None, is_str=False)
-        return _combine([left, right]) if "built" in (left.kind, right.kind) else UNKNOWN
+        return combine([left, right]) if "built" in (left.kind, right.kind) else UNKNOWN
 
     def _percent_format(self, node: cst.BinaryOperation, depth: int) -> StringValue:
         template = self.value(node.left, depth)
@@ -384,7 +270,7 @@ class _Analysis:
         for operand, is_number in operands:
             value = self.value(operand, depth) if not is_number else constant(None)
             if not value.is_constant:
-                dynamic.extend(value.built.dynamic_parts if value.built else (_part(value, operand),))
+                dynamic.extend(value.built.dynamic_parts if value.built else (part_for(value, operand),))
         if not dynamic:
             return constant(template.text)
         return built("%-formatting", node, dynamic, template.text or "")
@@ -430,8 +316,8 @@ class _Analysis:
             and qualified.rsplit(".", 1)[-1] in _SQL_COMPOSABLES
         ):
             return constant(None, is_str=False)
-        if qualified in _SAFE_CALLS or qualified in _ESCAPING_CALLS:
-            return constant(None, is_str=qualified in _ESCAPING_CALLS)
+        if qualified in SAFE_CALLS or qualified in ESCAPING_CALLS:
+            return constant(None, is_str=qualified in ESCAPING_CALLS)
         if qualified in _MIN_MAX and node.args:
             if all(self.value(arg.value, depth).is_constant for arg in node.args):
                 return constant(None, is_str=False)
@@ -451,7 +337,7 @@ class _Analysis:
         if new.is_constant:
             return constant(None)
         text = template.text.replace(old.text, "?") if template.text and old.text else "?"
-        parts = list(new.built.dynamic_parts) if new.built else [_part(new, node.args[1].value)]
+        parts = list(new.built.dynamic_parts) if new.built else [part_for(new, node.args[1].value)]
         return built("str.replace()", node, parts, text)
 
     def _template_substitute(self, node: cst.Call, func: cst.Attribute, depth: int) -> StringValue:
@@ -501,7 +387,7 @@ class _Analysis:
                 continue
             value = self.value(given, depth)
             if value.kind == "unknown" and name not in call.defaulted:
-                value = StringValue("unknown", stands_for=_part(value, given))
+                value = StringValue("unknown", stands_for=part_for(value, given))
             overrides[name] = value
         saved, saved_aliases = self.overrides, self.aliases
         self.overrides = {**saved, **overrides}
@@ -511,7 +397,7 @@ class _Analysis:
             self.overrides.pop(name, None)
         self.helpers.add(id(call.definition))
         try:
-            return _combine([self.value(value, depth) for value in call.returns])
+            return combine([self.value(value, depth) for value in call.returns])
         finally:
             self.overrides = saved
             self.aliases = saved_aliases
@@ -544,7 +430,7 @@ class _Analysis:
                 safe = arg.keyword is not None and arg.keyword.value in numeric
             value = constant(None) if safe else self.value(arg.value, depth)
             if not value.is_constant:
-                dynamic.extend(value.built.dynamic_parts if value.built else (_part(value, arg.value),))
+                dynamic.extend(value.built.dynamic_parts if value.built else (part_for(value, arg.value),))
         if not dynamic:
             return constant(None)
         return built("str.format()", node, dynamic, receiver.text or "")
@@ -559,7 +445,7 @@ class _Analysis:
             return constant(None)
         if items.built is not None:
             return built(items.built.how, node, list(items.built.dynamic_parts), items.built.text)
-        return built("str.join()", node, [_part(items, iterable)], "?")
+        return built("str.join()", node, [part_for(items, iterable)], "?")
 
     # -- names and attributes --------------------------------------------------
 
@@ -576,11 +462,11 @@ class _Analysis:
             # Its text when it is assigned here (for keyword checks); a constant either way.
             known = [self._binding_value(b, depth) for b in reversed(bindings or []) if b.kind == "assign"]
             if known and len(known) == len(bindings or []) and all(value.is_constant for value in known):
-                return _combine(known)
+                return combine(known)
             return constant(None, is_str=False)
         if not bindings:
             return UNKNOWN
-        result = _combine([self._binding_value(binding, depth) for binding in reversed(bindings)])
+        result = combine([self._binding_value(binding, depth) for binding in reversed(bindings)])
         if not result.is_constant and self._allow_listed(name, depth):
             return constant(None)
         return result
@@ -596,7 +482,7 @@ class _Analysis:
             index = next((i for i, binding in enumerate(recorded) if binding is current), None)
             if index is None:
                 return self.context.bindings(name)
-            block_ids = {id(node) for node in self.context.ancestors if isinstance(node, _BLOCK_TYPES)}
+            block_ids = {id(node) for node in self.context.ancestors if isinstance(node, BLOCK_TYPES)}
             block_ids.add(id(scope.node))
             return reaching(recorded[:index], block_ids)
         return None
@@ -651,10 +537,10 @@ class _Analysis:
             return constant(None, is_str=False)
         values = self.context.instance_attribute_values(node)
         if values:
-            return _combine([self.value(value, depth) for value in values])
+            return combine([self.value(value, depth) for value in values])
         class_values = self.context.class_attribute_values(node)
         if class_values:
-            return _combine([self.value(value, depth) for value in class_values])
+            return combine([self.value(value, depth) for value in class_values])
         # ``Status.ACTIVE.value``, ``uuid4().hex``: an attribute of a constant.
         if self.value(node.value, depth).is_constant:
             return constant(None, is_str=False)
@@ -673,247 +559,6 @@ class _Analysis:
 
     # -- collections -----------------------------------------------------------
 
-    def _is_constant_collection(self, node: cst.CSTNode, depth: int) -> bool:
-        """A container whose values are all constants: ``ALLOWED``, a dict literal, ``self.SORTS``."""
-        if isinstance(node, cst.Name) and is_constant_name(node.value):
-            return True
-        if isinstance(node, cst.Attribute) and is_constant_name(node.attr.value):
-            return True
-        if isinstance(node, cst.Dict):
-            return all(
-                isinstance(e, cst.DictElement) and self.value(e.value, depth).is_constant
-                for e in node.elements
-            )
-        if isinstance(node, (cst.List, cst.Tuple, cst.Set)):
-            return all(self.value(element.value, depth).is_constant for element in node.elements)
-        if isinstance(node, cst.Name) and depth <= _MAX_DEPTH:
-            values = self.context.assigned_values(node.value)
-            return bool(values) and all(self._is_constant_collection(v, depth + 1) for v in values)
-        return False
-
-    def items(self, node: cst.CSTNode, depth: int) -> StringValue:
-        """What iterating ``node`` yields: constant items, built items (with their parts), or unknown."""
-        if depth > _MAX_DEPTH:
-            return UNKNOWN
-        depth += 1
-        if isinstance(node, (cst.List, cst.Tuple, cst.Set)):
-            values = []
-            for element in node.elements:
-                if isinstance(element, cst.StarredElement):
-                    values.append(self.items(element.value, depth))
-                    continue
-                value = self.value(element.value, depth)
-                values.append(
-                    value if value.kind != "unknown" else _unknown_part(_part(value, element.value))
-                )
-            return _combine(values) if values else constant(None)
-        if isinstance(node, cst.Dict):
-            keys = [e.key for e in node.elements if isinstance(e, cst.DictElement)]
-            if len(keys) == len(node.elements) and all(self.value(k, depth).is_constant for k in keys):
-                return constant(None)
-            return UNKNOWN
-        if isinstance(node, (cst.ListComp, cst.GeneratorExp, cst.SetComp)):
-            return self._comprehension_items(node, depth)
-        if isinstance(node, cst.BinaryOperation) and isinstance(node.operator, (cst.Multiply, cst.Add)):
-            sides = [self.items(side, depth) for side in (node.left, node.right)]
-            if isinstance(node.operator, cst.Multiply):
-                sides = [side for side in sides if side.kind != "unknown"] or sides
-            return _combine(sides)
-        if isinstance(node, cst.SimpleString):
-            return constant(None)  # iterating a string yields its characters: "?" * n
-        if isinstance(node, cst.Name):
-            return self._name_items(node, depth)
-        if isinstance(node, cst.Attribute) and is_constant_name(node.attr.value):
-            return constant(None)
-        if isinstance(node, cst.Call):
-            return self._call_items(node, depth)
-        value = self.value(node, depth)
-        return constant(None) if value.is_constant and value.is_str else UNKNOWN
-
-    def _comprehension_items(
-        self, node: cst.ListComp | cst.GeneratorExp | cst.SetComp, depth: int
-    ) -> StringValue:
-        saved = dict(self.overrides)
-        try:
-            comp_for: cst.CompFor | None = node.for_in
-            while comp_for is not None:
-                items = self.items(comp_for.iter, depth)
-                for name in _bound_names(comp_for.target):
-                    # ``for c in data if c in ALLOWED`` keeps only allowed values; a variable
-                    # drawn from unknown items stands for them in messages.
-                    allowed = items.is_constant or any(
-                        self._validates(condition.test, name, depth, negated=False)
-                        for condition in comp_for.ifs
-                    )
-                    self.overrides[name] = (
-                        constant(None) if allowed else _unknown_part(_part(items, comp_for.iter))
-                    )
-                comp_for = comp_for.inner_for_in
-            element = self.value(node.elt, depth)
-        finally:
-            self.overrides = saved
-        return element if element.kind != "unknown" else _unknown_part(_part(element, node.elt))
-
-    def _name_items(self, node: cst.Name, depth: int) -> StringValue:
-        if node.value in self.overrides:
-            given = self.overrides[node.value]
-            return constant(None) if given.is_constant else given if given.kind == "unknown" else UNKNOWN
-        if node.value in self.aliases:
-            return self.items(self.aliases[node.value], depth)
-        if is_constant_name(node.value):
-            return constant(None)
-        bindings = self._bindings(node.value)
-        if not bindings:
-            return UNKNOWN
-        values = []
-        for binding in reversed(bindings):
-            if binding.kind == "assign" and binding.value is not None:
-                values.append(self.items(binding.value, depth))
-            elif binding.kind == "augassign" and isinstance(binding.node, cst.AugAssign):
-                values.append(self.items(binding.node.value, depth))
-            else:
-                return UNKNOWN
-        for call in _mutations(self.context, node.value):
-            method = call.func.attr.value  # type: ignore[attr-defined]
-            if method == "extend" and call.args:
-                values.append(self.items(call.args[0].value, depth))
-            elif method in ("append", "insert") and call.args:
-                added = call.args[-1].value
-                value = self.value(added, depth)
-                values.append(value if value.kind != "unknown" else _unknown_part(_part(value, added)))
-        return _combine(values)
-
-    def _call_items(self, node: cst.Call, depth: int) -> StringValue:
-        func = node.func
-        if (
-            isinstance(func, cst.Attribute)
-            and func.attr.value in ("keys", "values", "items")
-            and not node.args
-        ):
-            if self._is_constant_collection(func.value, depth):
-                return constant(None)
-            return UNKNOWN
-        qualified = self.context.qualified_name(func)
-        if qualified == "builtins.range":
-            return constant(None)
-        if qualified in _ITEM_PRESERVING_CALLS and node.args:
-            return self.items(node.args[0].value, depth)
-        if qualified == "builtins.enumerate" and node.args:
-            return self.items(node.args[0].value, depth)
-        if qualified == "builtins.map" and len(node.args) == 2:
-            converter = self.context.qualified_name(node.args[0].value)
-            if converter in _SAFE_CALLS or converter in _ESCAPING_CALLS:
-                return constant(None)
-            if converter == "builtins.str":
-                return self.items(node.args[1].value, depth)
-        return UNKNOWN
-
-    # -- allow-list guards -----------------------------------------------------
-
-    def _allow_listed(self, name: str, depth: int) -> bool:
-        """Whether ``name`` was checked against a constant allow-list on the way to here."""
-        known = self.allow_listed.get(name)
-        if known is None:
-            known = self.allow_listed[name] = self._find_guard(name, depth)
-        return known
-
-    def _find_guard(self, name: str, depth: int) -> bool:
-        ancestors = self.context.ancestors
-        for index, ancestor in enumerate(ancestors[:-1]):
-            following = ancestors[index + 1]
-            if isinstance(ancestor, cst.If):
-                if following is ancestor.body and self._validates(ancestor.test, name, depth, negated=False):
-                    return True
-            elif isinstance(ancestor, _BLOCK_TYPES):
-                positions, candidates = _guard_candidates(self.context, ancestor)
-                before = positions.get(id(following), 0)
-                for position, statement in candidates:
-                    if position >= before:
-                        break
-                    if self._guards(statement, name, depth):
-                        return True
-        return False
-
-    def _guards(self, statement: cst.CSTNode, name: str, depth: int) -> bool:
-        """``if name not in ALLOWED: raise ...`` / ``assert name in ALLOWED``."""
-        if isinstance(statement, cst.SimpleStatementLine):
-            return any(
-                isinstance(small, cst.Assert) and self._validates(small.test, name, depth, negated=False)
-                for small in statement.body
-            )
-        if not isinstance(statement, cst.If) or not self._validates(
-            statement.test, name, depth, negated=True
-        ):
-            return False
-        body = statement.body.body
-        last = body[-1] if body else None
-        if isinstance(last, cst.SimpleStatementLine):
-            small = last.body[-1]
-            if isinstance(small, _STOPPING_STATEMENTS):
-                return True
-            if isinstance(small, cst.Expr) and isinstance(small.value, cst.Call):
-                func = small.value.func
-                called = self.context.qualified_name(func) or getattr(func, "value", "")
-                return isinstance(called, str) and called.rsplit(".", 1)[-1] == "abort"
-            if isinstance(small, cst.Assign):
-                return self.value(small.value, 0).is_constant
-        return False
-
-    def _validates(self, test: cst.CSTNode, name: str, depth: int, negated: bool) -> bool:
-        """Whether ``test`` (or ``not test`` when ``negated``) proves ``name`` is an allowed value."""
-        if isinstance(test, cst.BooleanOperation):
-            # ``a in X and b in Y`` proves both; ``a not in X or b not in Y`` rejects either.
-            wanted = cst.Or if negated else cst.And
-            if isinstance(test.operator, wanted):
-                return self._validates(test.left, name, depth, negated) or self._validates(
-                    test.right, name, depth, negated
-                )
-            return False
-        if isinstance(test, cst.UnaryOperation) and isinstance(test.operator, cst.Not):
-            return self._validates(test.expression, name, depth, not negated)
-        if isinstance(test, cst.Call):
-            return not negated and self._validator_call(test, name)
-        if not (isinstance(test, cst.Comparison) and len(test.comparisons) == 1):
-            return False
-        target = test.comparisons[0]
-        operator = cst.NotIn if negated else cst.In
-        if not (isinstance(test.left, cst.Name) and test.left.value == name):
-            return False
-        if not isinstance(target.operator, operator):
-            return False
-        container = target.comparator
-        if (
-            isinstance(container, cst.Call)
-            and isinstance(container.func, cst.Attribute)
-            and container.func.attr.value == "keys"
-        ):
-            container = container.func.value
-        return self._is_constant_collection(container, depth) or self.items(container, depth).is_constant
-
-    def _validator_call(self, call: cst.Call, name: str) -> bool:
-        """``name.isdigit()``, ``re.fullmatch(PATTERN, name)``, ``isinstance(name, int)``."""
-        func = call.func
-        if isinstance(func, cst.Attribute) and func.attr.value in _VALIDATING_METHODS and not call.args:
-            return isinstance(func.value, cst.Name) and func.value.value == name
-        arguments = [arg.value for arg in call.args if arg.keyword is None and not arg.star]
-
-        def is_name(position: int) -> bool:
-            return (
-                len(arguments) > position
-                and isinstance(arguments[position], cst.Name)
-                and arguments[position].value == name  # type: ignore[attr-defined]
-            )
-
-        qualified = self.context.qualified_name(func) or ""
-        if qualified in ("re.match", "re.fullmatch"):
-            return is_name(1)
-        if qualified == "builtins.isinstance" and is_name(0) and len(arguments) == 2:
-            kinds = arguments[1]
-            types = [element.value for element in kinds.elements] if isinstance(kinds, cst.Tuple) else [kinds]
-            return all(isinstance(kind, cst.Name) and kind.value in _NUMERIC_TYPES for kind in types)
-        # A compiled pattern: ``SLUG.fullmatch(name)``.
-        return isinstance(func, cst.Attribute) and func.attr.value in ("match", "fullmatch") and is_name(0)
-
 
 def is_escaping_call(context: FileContext, func: cst.BaseExpression) -> bool:
     """Whether calling ``func`` quotes or escapes its argument (``shlex.quote``, ``qn`` after
@@ -922,7 +567,7 @@ def is_escaping_call(context: FileContext, func: cst.BaseExpression) -> bool:
         return True
     if isinstance(func, cst.Name) and _Analysis(context)._is_escaping_function(func):
         return True
-    return context.qualified_name(func) in _ESCAPING_CALLS
+    return context.qualified_name(func) in ESCAPING_CALLS
 
 
 def _is_escaping_name(name: str) -> bool:
@@ -983,72 +628,6 @@ def mentions_schema(node: cst.CSTNode) -> bool:
             return True
         node = node.value
     return False
-
-
-def _unknown_part(node: cst.CSTNode) -> StringValue:
-    """An item whose value is unknown: when joined, it is a dynamic part."""
-    return built("str.join()", node, [node], "?")
-
-
-# -- list mutations ----------------------------------------------------------
-
-_MUTATING_METHODS = frozenset({"append", "extend", "insert"})
-
-
-def _cached(context: FileContext, key: tuple[str, int], compute: Callable[[], _T]) -> _T:
-    """Facts computed once per block or function of the file being checked."""
-    return context.cached(("strings", *key), compute)
-
-
-def _guard_candidates(
-    context: FileContext, block: cst.CSTNode
-) -> tuple[dict[int, int], list[tuple[int, cst.CSTNode]]]:
-    """A block's statement positions, and the statements shaped like a guard (``if``, ``assert``)."""
-
-    def compute() -> tuple[dict[int, int], list[tuple[int, cst.CSTNode]]]:
-        statements = getattr(block, "body", ())
-        positions = {id(statement): position for position, statement in enumerate(statements)}
-        candidates = [
-            (position, statement)
-            for position, statement in enumerate(statements)
-            if isinstance(statement, cst.If)
-            or (
-                isinstance(statement, cst.SimpleStatementLine)
-                and any(isinstance(small, cst.Assert) for small in statement.body)
-            )
-        ]
-        return positions, candidates
-
-    return _cached(context, ("guards", id(block)), compute)
-
-
-def _mutations(context: FileContext, name: str) -> list[cst.Call]:
-    """``name.append(...)``/``extend``/``insert`` calls in the function (or module) where the use is."""
-    scope_node: cst.CSTNode = context.enclosing_function() or context.module
-    calls = _cached(context, ("mutations", id(scope_node)), lambda: _collect_mutations(scope_node))
-    return calls.get(name, [])
-
-
-def _collect_mutations(scope_node: cst.CSTNode) -> dict[str, list[cst.Call]]:
-    # Imported here: the walker imports the engine, which imports this module.
-
-    found: dict[str, list[cst.Call]] = {}
-    stack = [scope_node]
-    while stack:
-        node = stack.pop()
-        if (
-            isinstance(node, cst.Call)
-            and isinstance(node.func, cst.Attribute)
-            and node.func.attr.value in _MUTATING_METHODS
-            and isinstance(node.func.value, cst.Name)
-        ):
-            found.setdefault(node.func.value.value, []).append(node)
-        stack.extend(iter_children(node))
-    return found
-
-
-def _bound_names(target: cst.CSTNode) -> list[str]:
-    return [name.value for name in target_names(target)] if isinstance(target, cst.BaseExpression) else []
 
 
 def constant_text(context: FileContext, node: cst.BaseExpression) -> str | None:

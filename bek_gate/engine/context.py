@@ -8,7 +8,7 @@ from typing import Any, TypeVar
 
 import libcst as cst
 
-from bek_gate.analysis import names, strings
+from bek_gate.analysis import names, string_values, strings
 from bek_gate.analysis.scopes import Binding, Scope, reaching
 
 T = TypeVar("T")
@@ -214,7 +214,7 @@ class FileContext:
         """What ``node`` refers to (``requests.get``, ``requests.Session().get``), if known."""
         return names.qualified_name(self, node)
 
-    def built_string(self, node: cst.CSTNode) -> strings.BuiltString | None:
+    def built_string(self, node: cst.CSTNode) -> string_values.BuiltString | None:
         """How ``node`` builds a string from non-constant values; None if it does not."""
         return strings.analyse(self, node).built
 
