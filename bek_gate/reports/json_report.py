@@ -130,6 +130,7 @@ def _rule(result: GateResult, loaded: LoadedRule, security: bool) -> dict[str, A
         "severity": common.effective_severity(result, loaded.id),
         "defaultSeverity": cls.severity,
         "confidence": cls.confidence,
+        "defaultMinConfidence": cls.min_confidence,
         "cwe": cls.cwe,
         "pattern": cls.pattern,
         "fix": cls.fix,

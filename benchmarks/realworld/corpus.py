@@ -3,12 +3,13 @@
 
 Each package below is downloaded once (from PyPI's simple index, checked
 against its pinned SHA-256), extracted and prepared as a checkout, then gated
-with ``bek gate --checklist all --format json --no-cache`` at default settings.
+with ``bek gate --checklist all --format json --no-cache --min-confidence low``.
 Every finding is looked up in ``labels.csv`` by (package, rule, path, source
-line); the script prints, per rule, how many findings there are, how many were
-confirmed real, how many were false alarms, how many are not triaged yet, and
-the precision (real / triaged). It also prints bek's and bandit's wall time
-per tree.
+line); the script prints, per rule, how many findings bek shows at default
+settings, how many were confirmed real, how many were false alarms, how many
+are not triaged yet, and the precision (real / triaged); then how many less
+certain findings the rule keeps back by default and how many of those are
+real. It also prints bek's and bandit's wall time per tree.
 
     python benchmarks/realworld/corpus.py                      # every package
     python benchmarks/realworld/corpus.py --packages datasette,mailman
@@ -58,6 +59,7 @@ SIMPLE_INDEX = "https://pypi.org/simple"
 LABEL_FIELDS = ("package", "rule", "path", "line", "verdict", "reason")
 VERDICTS = ("real", "false")
 PRECISION_TARGET = 0.9
+CONFIDENCES = ("high", "medium", "low")
 
 
 @dataclass(frozen=True)
@@ -252,6 +254,7 @@ class Finding:
     line: str
     message: str
     confidence: str
+    shown: bool = True  # reported at default settings, not held back as less certain
     label: Label | None = None
 
     @property
@@ -269,15 +272,31 @@ class TreeRun:
     bandit_seconds: float | None
     findings: list[Finding] = field(default_factory=list)
     test_files: int | None = None
-    below_confidence: int = 0  # findings less certain than the rules report by default
+    rules: list[str] = field(default_factory=list)  # every rule that ran, findings or not
+
+    @property
+    def shown(self) -> int:
+        return sum(finding.shown for finding in self.findings)
+
+    @property
+    def held_back(self) -> int:
+        return len(self.findings) - self.shown
 
 
-def gate(
-    package: Package, root: Path, bek: list[str], env: dict[str, str] | None, min_confidence: str | None
-) -> tuple[float, int, dict]:
-    command = [*bek, "gate", "--checklist", "all", "--format", "json", "--no-cache", "."]
-    if min_confidence:
-        command[-1:-1] = ["--min-confidence", min_confidence]
+def gate(package: Package, root: Path, bek: list[str], env: dict[str, str] | None) -> tuple[float, int, dict]:
+    # Every finding, however uncertain, so one run scores both what bek shows and what it holds back.
+    command = [
+        *bek,
+        "gate",
+        "--checklist",
+        "all",
+        "--format",
+        "json",
+        "--no-cache",
+        "--min-confidence",
+        "low",
+        ".",
+    ]
     result = measure(command, root, env)
     if result.exit_code not in (0, 1):
         tail = result.stderr.decode(errors="replace").strip().splitlines()[-3:]
@@ -296,13 +315,14 @@ def run_tree(
 ) -> TreeRun:
     files, lines = python_files(root)
     progress(f"{package.name} {package.version}: {files:,} files, {lines:,} lines")
-    seconds, exit_code, report = gate(package, root, bek, env, min_confidence)
+    seconds, exit_code, report = gate(package, root, bek, env)
     bandit_seconds = None
     if bandit is not None:
         bandit_seconds = measure([*bandit, "-r", "-q", "-f", "json", "."], root).wall_seconds
     run = TreeRun(package, files, lines, seconds, exit_code, bandit_seconds)
     run.test_files = report.get("testFiles")
-    run.below_confidence = report.get("belowConfidence", 0)
+    run.rules = [rule["id"] for rule in report["rules"]]
+    floors = {rule["id"]: min_confidence or rule["defaultMinConfidence"] for rule in report["rules"]}
     for item in report["findings"]:
         if item.get("suppressed"):
             continue  # the project's own ``# bek: ignore`` said so
@@ -313,8 +333,9 @@ def run_tree(
             line_number=item["location"]["line"],
             line=normalise_line(item.get("snippet") or ""),
             message=item["message"],
-            confidence=item.get("confidence", ""),
+            confidence=item["confidence"],
         )
+        finding.shown = CONFIDENCES.index(finding.confidence) <= CONFIDENCES.index(floors[finding.rule])
         finding.label = labels.get(finding.key)
         run.findings.append(finding)
     return run
@@ -324,7 +345,7 @@ def run_tree(
 
 
 @dataclass
-class RuleScore:
+class Tally:
     findings: int = 0
     real: int = 0
     false: int = 0
@@ -338,28 +359,47 @@ class RuleScore:
         triaged = self.real + self.false
         return self.real / triaged if triaged else None
 
+    def add(self, finding: Finding) -> None:
+        self.findings += 1
+        if finding.label is not None:
+            self.real += finding.label.verdict == "real"
+            self.false += finding.label.verdict == "false"
+
+
+@dataclass
+class RuleScore:
+    shown: Tally = field(default_factory=Tally)  # what bek reports at default settings
+    held_back: Tally = field(default_factory=Tally)  # less certain than the rule reports by default
+
+    @property
+    def untriaged(self) -> int:
+        return self.shown.untriaged + self.held_back.untriaged
+
 
 def score(runs: list[TreeRun]) -> dict[str, RuleScore]:
-    scores: dict[str, RuleScore] = {}
+    # A rule with no findings is listed too: silence on a million lines is a result.
+    scores: dict[str, RuleScore] = {rule: RuleScore() for run in runs for rule in run.rules}
     for run in runs:
         for finding in run.findings:
             entry = scores.setdefault(finding.rule, RuleScore())
-            entry.findings += 1
-            if finding.label is not None:
-                entry.real += finding.label.verdict == "real"
-                entry.false += finding.label.verdict == "false"
+            (entry.shown if finding.shown else entry.held_back).add(finding)
     return dict(sorted(scores.items()))
+
+
+def percent(value: float | None) -> str:
+    return "-" if value is None else f"{value:.0%}"
 
 
 def render(runs: list[TreeRun], scores: dict[str, RuleScore]) -> str:
     lines = [
-        "| rule | findings | real | false | untriaged | precision |",
-        "| --- | ---: | ---: | ---: | ---: | ---: |",
+        "| rule | findings | real | false | untriaged | precision | less certain, not shown | of which real |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
     ]
     for rule, entry in scores.items():
-        precision = "-" if entry.precision is None else f"{entry.precision:.0%}"
+        shown, held_back = entry.shown, entry.held_back
         lines.append(
-            f"| {rule} | {entry.findings} | {entry.real} | {entry.false} | {entry.untriaged} | {precision} |"
+            f"| {rule} | {shown.findings} | {shown.real} | {shown.false} | {entry.untriaged} "
+            f"| {percent(shown.precision)} | {held_back.findings} | {held_back.real} |"
         )
     lines += [
         "",
@@ -370,17 +410,14 @@ def render(runs: list[TreeRun], scores: dict[str, RuleScore]) -> str:
         bandit = "-" if run.bandit_seconds is None else f"{run.bandit_seconds:.1f}"
         lines.append(
             f"| {run.package.name} | {run.package.version} | {run.files:,} | {run.lines:,} "
-            f"| {len(run.findings)} | {run.below_confidence} | {run.bek_seconds:.1f} | {bandit} |"
+            f"| {run.shown} | {run.held_back} | {run.bek_seconds:.1f} | {bandit} |"
         )
-    total_files = sum(run.files for run in runs)
-    total_lines = sum(run.lines for run in runs)
-    total_findings = sum(len(run.findings) for run in runs)
-    total_below = sum(run.below_confidence for run in runs)
     bek_total = sum(run.bek_seconds for run in runs)
     bandit_runs = [run.bandit_seconds for run in runs if run.bandit_seconds is not None]
     bandit_total = f"{sum(bandit_runs):.1f}" if len(bandit_runs) == len(runs) else "-"
     lines.append(
-        f"| all | | {total_files:,} | {total_lines:,} | {total_findings} | {total_below} "
+        f"| all | | {sum(run.files for run in runs):,} | {sum(run.lines for run in runs):,} "
+        f"| {sum(run.shown for run in runs)} | {sum(run.held_back for run in runs)} "
         f"| {bek_total:.1f} | {bandit_total} |"
     )
     return "\n".join(lines)
@@ -390,7 +427,7 @@ def write_untriaged(runs: list[TreeRun], path: Path) -> int:
     """Rows for labels.csv, verdict and reason empty, plus the message to help whoever triages."""
     rows = [finding for run in runs for finding in run.findings if finding.label is None]
     with path.open("w", newline="", encoding="utf-8") as stream:
-        writer = csv.writer(stream)
+        writer = csv.writer(stream, lineterminator="\n")
         writer.writerow([*LABEL_FIELDS, "line_number", "confidence", "message"])
         for finding in rows:
             writer.writerow(
@@ -424,7 +461,7 @@ def parse_arguments(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument(
         "--min-confidence",
         choices=("high", "medium", "low"),
-        help="passed to bek gate: also report less certain findings (default: the rules' defaults)",
+        help="score as if bek reported down to this confidence (default: each rule's own)",
     )
     parser.add_argument("--no-bandit", action="store_true", help="do not time bandit")
     parser.add_argument("--untriaged", type=Path, help="write the untriaged findings to this CSV file")
@@ -475,7 +512,10 @@ def main(argv: list[str] | None = None) -> int:
                     "bek": tool_version(bek, env),
                     "bandit": tool_version(bandit) if bandit else None,
                     "rules": {
-                        rule: {**vars(entry), "untriaged": entry.untriaged, "precision": entry.precision}
+                        rule: {
+                            name: {**vars(tally), "untriaged": tally.untriaged, "precision": tally.precision}
+                            for name, tally in (("shown", entry.shown), ("held_back", entry.held_back))
+                        }
                         for rule, entry in scores.items()
                     },
                     "trees": [
@@ -484,8 +524,8 @@ def main(argv: list[str] | None = None) -> int:
                             "version": run.package.version,
                             "files": run.files,
                             "lines": run.lines,
-                            "findings": len(run.findings),
-                            "below_confidence": run.below_confidence,
+                            "findings": run.shown,
+                            "held_back": run.held_back,
                             "test_files": run.test_files,
                             "bek_seconds": run.bek_seconds,
                             "bandit_seconds": run.bandit_seconds,
@@ -515,7 +555,8 @@ def main(argv: list[str] | None = None) -> int:
         failing = [
             rule
             for rule, entry in scores.items()
-            if entry.untriaged or (entry.precision is not None and entry.precision < PRECISION_TARGET)
+            if entry.untriaged
+            or (entry.shown.precision is not None and entry.shown.precision < PRECISION_TARGET)
         ]
         if failing:
             progress(f"below target or untriaged: {', '.join(failing)}")

@@ -53,6 +53,7 @@ class FakeSql(Rule):
     title = "SQL built with an f-string"
     severity = "high"
     confidence = "high"
+    min_confidence = "medium"
     cwe = 89
     pattern = "sec-input-validation"
     fix = "Pass the values as query parameters."

@@ -157,6 +157,11 @@ def test_notices_and_rules(rich: GateResult) -> None:
     assert list(rules) == ["fake-crash", "fake-sql", "fake-timeout", "parse-error"]
     assert rules["fake-sql"]["tags"] == ["security", "external/cwe/cwe-89", "injection"]
     assert rules["parse-error"]["summary"] == "A file could not be decoded or parsed, so no rule checked it."
+    # What a rule shows by default, so a reader of a --min-confidence low report can tell them apart.
+    assert (rules["fake-sql"]["defaultMinConfidence"], rules["fake-timeout"]["defaultMinConfidence"]) == (
+        "medium",
+        "low",
+    )
 
 
 def test_effective_severity_is_reported_next_to_the_default(rich: GateResult) -> None:
