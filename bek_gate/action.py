@@ -222,12 +222,7 @@ def run_action(env: Mapping[str, str], cwd: Path, out: TextIO) -> ActionOutcome:
         result = _run_gate(inputs, cwd)
         _write_reports(result, inputs.reports)
     except BekError as error:
-        message = error.message
-        if inputs.diff_base_from_event and message.startswith("--diff-base"):
-            message += (
-                f" [the action compares pull requests with {inputs.diff_base}: check out with "
-                "actions/checkout `fetch-depth: 0`, or set the input `diff-base: none`]"
-            )
+        message = _workflow_advice(error, inputs)
         title = "bek configuration error" if isinstance(error, ConfigError) else "bek error"
         return _failure(error.exit_code or EXIT_USAGE, message, title, env, out)
     except Exception as error:  # a bug in bek: one line naming where, exit code 3 like a rule crash
@@ -244,6 +239,30 @@ def run_action(env: Mapping[str, str], cwd: Path, out: TextIO) -> ActionOutcome:
     outputs = _result_outputs(result, inputs)
     _write_outputs(env, outputs)
     return ActionOutcome(result.verdict.exit_code, outputs, result)
+
+
+def _workflow_advice(error: BekError, inputs: ActionInputs) -> str:
+    """The error, plus what to change in the workflow when diff mode lacks history.
+
+    The gate's own hint is a ``git fetch`` command, right in a terminal; on a runner the
+    usual fix is the checkout step's ``fetch-depth: 0`` (actions/checkout fetches a single
+    commit and no other branch by default), or running that fetch in a step before bek.
+    """
+    from bek_gate.baseline import MissingHistoryError
+
+    message = error.message
+    missing_history = isinstance(error, MissingHistoryError)
+    if not (missing_history or (inputs.diff_base_from_event and message.startswith("--diff-base"))):
+        return message
+    fixes = ["check out with actions/checkout `fetch-depth: 0`"]
+    if isinstance(error, MissingHistoryError) and error.fetch:
+        fixes.append("run that fetch in a step before bek")
+    if inputs.diff_base_from_event:
+        fixes.append("set the input `diff-base: none`")
+        return (
+            message + f" [the action compares pull requests with {inputs.diff_base}: {', or '.join(fixes)}]"
+        )
+    return message + f" [on GitHub Actions: {', or '.join(fixes)}]"
 
 
 def _run_gate(inputs: ActionInputs, cwd: Path) -> GateResult:

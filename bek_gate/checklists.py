@@ -9,32 +9,46 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from bek_gate.datafiles import load_yaml
 from bek_gate.errors import ConfigError, did_you_mean
-from bek_gate.resources import schema_path
-from bek_gate.validation import first_error
+from bek_gate.findings import SEVERITIES
+from bek_gate.resources import data_dir, schema_path
+from bek_gate.validation import all_errors
+
+if TYPE_CHECKING:
+    from bek_gate.rules.loader import RuleSet
 
 ALL = "all"
 
 
 @dataclass(frozen=True)
 class ChecklistItem:
-    """One review item; automated when ``rules`` is set, manual otherwise."""
+    """One review item; automated when ``rules`` is set, manual otherwise.
+
+    An item has no severity of its own: it shows the highest of its rules' (SPEC 5.5), so
+    the item and its findings never disagree. ``why`` and ``pattern`` are required of the
+    built-in checklists (``bek lint-kb``); a team's item may leave them out.
+    """
 
     id: str
     title: str
-    why: str
-    severity: str
-    pattern: str
+    why: str | None
+    pattern: str | None
     rules: tuple[str, ...]
     manual: bool
     how_to_verify: str | None
     checklist_id: str
+
+
+def item_severity(item: ChecklistItem, severities: dict[str, str]) -> str | None:
+    """The highest severity among the item's rules that have one (None for a manual item)."""
+    known = [severities[rule_id] for rule_id in item.rules if rule_id in severities]
+    return min(known, key=SEVERITIES.index) if known else None
 
 
 @dataclass(frozen=True)
@@ -69,33 +83,37 @@ def _schema() -> dict[str, Any]:
 def load_checklist_file(path: Path) -> Checklist:
     """Parse and validate one checklist file; errors name the file and the field."""
     data = load_yaml(path)
-    problem = first_error(data, _schema())
-    if problem is not None:
-        raise ConfigError(f"{path}: {problem}")
+    problems = _severity_problems(data)
+    problems += all_errors(data, _schema())
     items = []
-    for index, raw in enumerate(data["items"]):
+    raw_items = data.get("items") if isinstance(data, dict) else None
+    for index, raw in enumerate(raw_items if isinstance(raw_items, list) else []):
+        if not isinstance(raw, dict) or "id" not in raw or "title" not in raw:
+            continue  # the schema problems above already say what is missing
         rules = tuple(raw.get("rules", ()))
         manual = bool(raw.get("manual", False))
+        where = f"items[{index}] ({raw['id']})"
         if manual == bool(rules):
-            raise ConfigError(
-                f"{path}: items[{index}] ({raw['id']}): an item has either 'rules' (automated) "
+            problems.append(
+                f"{where}: an item has either 'rules' (automated) "
                 "or 'manual: true' with 'how-to-verify', not both and not neither"
             )
-        if manual and not raw.get("how-to-verify"):
-            raise ConfigError(f"{path}: items[{index}] ({raw['id']}): a manual item needs 'how-to-verify'")
+        elif manual and not raw.get("how-to-verify"):
+            problems.append(f"{where}: a manual item needs 'how-to-verify'")
         items.append(
             ChecklistItem(
                 id=raw["id"],
                 title=raw["title"],
-                why=raw["why"],
-                severity=raw["severity"],
-                pattern=raw["pattern"],
+                why=raw.get("why"),
+                pattern=raw.get("pattern"),
                 rules=rules,
                 manual=manual,
                 how_to_verify=raw.get("how-to-verify"),
-                checklist_id=data["id"],
+                checklist_id=data.get("id", ""),
             )
         )
+    if problems:
+        raise ConfigError(f"{path}: " + "; ".join(problems))
     ids = [item.id for item in items]
     duplicates = sorted({item_id for item_id in ids if ids.count(item_id) > 1})
     if duplicates:
@@ -108,6 +126,20 @@ def load_checklist_file(path: Path) -> Checklist:
         items=tuple(items),
         source=str(path),
     )
+
+
+def _severity_problems(data: Any) -> list[str]:
+    """An item stating a severity is refused with the reason, and taken out before the schema sees it."""
+    problems = []
+    raw_items = data.get("items") if isinstance(data, dict) else None
+    for index, raw in enumerate(raw_items if isinstance(raw_items, list) else []):
+        if isinstance(raw, dict) and "severity" in raw:
+            del raw["severity"]
+            problems.append(
+                f"items[{index}].severity: an item has no severity of its own; it shows the highest "
+                "severity of its rules (change a rule's with [tool.bek.severity])"
+            )
+    return problems
 
 
 def load_checklist_dirs(directories: Iterable[Path]) -> dict[str, Checklist]:
@@ -157,3 +189,54 @@ def select(requested: Iterable[str], available: dict[str, Checklist]) -> list[Ch
             )
         chosen[checklist_id] = available[checklist_id]
     return list(chosen.values())
+
+
+TEAM = "team"
+
+
+def team_checklist(rule_set: RuleSet, available: Iterable[Checklist]) -> Checklist | None:
+    """The team's own rules (from ``rule-dirs``) that no checklist names, as one ``team`` group.
+
+    Without it a rule a team wrote would load and never run; here each is an item of its own,
+    so reports, JUnit and the verdict treat it like any other.
+    """
+    named = {rule_id for checklist in available for rule_id in checklist.rule_ids()}
+    builtin = data_dir("rules").resolve()
+    loose = [
+        loaded
+        for loaded in rule_set.rules.values()
+        if loaded.id not in named and not Path(loaded.cls.source_file).resolve().is_relative_to(builtin)
+    ]
+    if not loose:
+        return None
+    items = tuple(
+        ChecklistItem(
+            id=loaded.id,
+            title=loaded.cls.title,
+            why=None,
+            pattern=loaded.cls.pattern,
+            rules=(loaded.id,),
+            manual=False,
+            how_to_verify=None,
+            checklist_id=TEAM,
+        )
+        for loaded in sorted(loose, key=lambda loaded: loaded.id)
+    )
+    return Checklist(
+        id=TEAM,
+        title="Team rules",
+        scope=TEAM,
+        description="Rules from rule-dirs that no checklist names.",
+        items=items,
+        source="rule-dirs",
+    )
+
+
+def narrowed(selected: list[Checklist], rule_ids: set[str]) -> list[Checklist]:
+    """Only the items checked by one of ``rule_ids`` (``--select``), and only checklists left with one."""
+    kept = []
+    for checklist in selected:
+        items = tuple(item for item in checklist.items if set(item.rules) & rule_ids)
+        if items:
+            kept.append(replace(checklist, items=items))
+    return kept

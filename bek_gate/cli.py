@@ -67,7 +67,19 @@ _NO_CACHE = click.option("--no-cache", is_flag=True, help="Ignore and do not upd
 @click.option(
     "--fail-on",
     type=click.Choice(SEVERITIES),
-    help="Fail on findings at or above this severity [default: high].",
+    help="Fail on findings at or above this severity [default: medium].",
+)
+@click.option(
+    "--select",
+    multiple=True,
+    metavar="RULE[,RULE]",
+    help="Run only these rules (repeatable, comma-separated), within the selected checklists.",
+)
+@click.option(
+    "--ignore",
+    multiple=True,
+    metavar="RULE[,RULE]",
+    help="Do not run these rules (repeatable, comma-separated).",
 )
 @click.option(
     "--min-confidence",
@@ -123,6 +135,11 @@ _NO_CACHE = click.option("--no-cache", is_flag=True, help="Ignore and do not upd
     is_flag=True,
     help="Fail the gate when a manual item of the selected checklists is unattested or its attestation expired.",
 )
+@click.option(
+    "--require-automated",
+    is_flag=True,
+    help="Fail the gate when an automatable item of the selected checklists has no rule implemented yet.",
+)
 @click.option("--color", type=click.Choice(["auto", "always", "never"]), default="auto", show_default=True)
 @click.option("-v", "--verbose", is_flag=True, help="Show progress and every notice.")
 @click.option(
@@ -132,6 +149,8 @@ def gate(
     paths: tuple[str, ...],
     checklist_ids: tuple[str, ...],
     fail_on: str | None,
+    select: tuple[str, ...],
+    ignore: tuple[str, ...],
     min_confidence: str | None,
     output_format: str,
     json_output: Path | None,
@@ -146,6 +165,7 @@ def gate(
     report_unused_ignores: bool,
     no_project_rules: bool,
     require_attestations: bool,
+    require_automated: bool,
     color: str,
     verbose: bool,
     quiet: bool,
@@ -167,6 +187,9 @@ def gate(
         jobs=jobs,
         use_cache=not no_cache,
         require_attestations=require_attestations,
+        require_automated=require_automated,
+        select=list(select),
+        ignore=list(ignore),
         baseline=baseline_path,
         diff_base=diff_base,
         report_unused_ignores=report_unused_ignores,

@@ -44,9 +44,10 @@ class Config:
     test_paths: list[str] = field(default_factory=lambda: list(DEFAULT_TEST_PATHS))
     # The grammar the project uses (``target-version``, else ``requires-python``); None: not said.
     target_version: tuple[int, int] | None = None
-    fail_on: str = "high"
+    fail_on: str = "medium"
     min_confidence: str | None = None  # None: each rule's own default
     disable: list[str] = field(default_factory=list)
+    require_automated: bool = False  # an item no rule checks yet fails instead of "not automated yet"
     severity: dict[str, str] = field(default_factory=dict)
     per_path_ignores: dict[str, list[str]] = field(default_factory=dict)
     rule_options: dict[str, dict[str, Any]] = field(default_factory=dict)
@@ -181,9 +182,10 @@ def load_config(path: Path | None, start: Path | None = None) -> Config:
             if "target-version" in table
             else requires_python_floor(base)
         ),
-        fail_on=table.get("fail-on", "high"),
+        fail_on=table.get("fail-on", "medium"),
         min_confidence=table.get("min-confidence"),
         disable=list(table.get("disable", [])),
+        require_automated=table.get("require-automated", False),
         severity=dict(table.get("severity", {})),
         per_path_ignores={key: list(value) for key, value in table.get("per-path-ignores", {}).items()},
         rule_options={key: dict(value) for key, value in table.get("rule-options", {}).items()},

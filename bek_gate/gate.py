@@ -33,7 +33,7 @@ from bek_gate.engine.analyzer import AnalysisPlan, Analyzer
 from bek_gate.engine.cache import ResultCache, cache_key
 from bek_gate.engine.project import decide_project_rules
 from bek_gate.engine.runner import analyse_files, default_jobs
-from bek_gate.errors import ConfigError
+from bek_gate.errors import ConfigError, did_you_mean
 from bek_gate.findings import CONFIDENCES, PARSE_ERROR, Finding, Notice
 from bek_gate.knowledge.patterns import load_some
 from bek_gate.resources import data_dir
@@ -56,6 +56,9 @@ class GateOptions:
     cwd: Path = field(default_factory=Path.cwd)
     progress: Callable[[int, int], None] | None = None
     require_attestations: bool = False
+    require_automated: bool = False
+    select: list[str] = field(default_factory=list)  # --select: only these rules run
+    ignore: list[str] = field(default_factory=list)  # --ignore: these rules do not run
     today: dt.date = field(default_factory=dt.date.today)
     baseline: Path | None = None
     use_baseline: bool = True  # False when writing a baseline: every finding counts
@@ -136,27 +139,30 @@ def run_gate(options: GateOptions) -> GateResult:
     # No paths anywhere: the repository the command runs in (SPEC 5.1), or the current directory.
     targets = [Path(path) for path in raw_targets] or [git_toplevel(options.cwd) or options.cwd]
 
-    requested = options.checklists or config.checklists
-    if not requested:
-        valid = ", ".join([*project.checklists, checklists.ALL])
-        raise ConfigError(
-            f"no checklist selected: pass --checklist ID or set 'checklists' in [tool.bek]; valid: {valid}"
-        )
+    # Nothing asked for: every checklist, as ruff and bandit run their default set (SPEC 3).
+    requested = options.checklists or config.checklists or [checklists.ALL]
     try:
         selected_checklists = checklists.select(requested, project.checklists)
     except ConfigError as error:
-        if options.checklists:  # from the command line
+        if options.checklists or not config.checklists:  # from the command line
             raise
         raise ConfigError(f"{config.label} checklists: {error.message}") from None
+    team = checklists.team_checklist(project.rule_set, project.checklists.values())
+    if team is not None:
+        selected_checklists.append(team)
+    chosen = _chosen_rules(options, project)
+    if chosen is not None:
+        selected_checklists = checklists.narrowed(selected_checklists, chosen)
     fail_on = options.fail_on or config.fail_on
 
-    disabled = set(config.disable)
+    disabled = set(config.disable) | set(_rule_id_list(options.ignore, "--ignore", project))
     rule_ids = [
         rule_id
         for checklist in selected_checklists
         for rule_id in checklist.rule_ids()
         if rule_id in project.rule_set
         and rule_id not in disabled
+        and (chosen is None or rule_id in chosen)
         and (options.project_rules or not project.rule_set[rule_id].is_project_rule)
     ]
     selected_rules = list(dict.fromkeys([PARSE_ERROR, *rule_ids]))
@@ -224,7 +230,14 @@ def run_gate(options: GateOptions) -> GateResult:
     # Rules that exist but did not run: disabled in config, or project rules in a per-file run.
     not_run = {rule_id for rule_id in project.rule_set.ids() if rule_id not in selected_rules}
     outcomes = evaluate_items(
-        selected_checklists, findings, set(project.rule_set.ids()), not_run, fail_on, crashed, manual
+        selected_checklists,
+        findings,
+        set(project.rule_set.ids()),
+        not_run,
+        fail_on,
+        crashed,
+        manual,
+        require_automated=options.require_automated or config.require_automated,
     )
     severities = {
         rule_id: config.severity.get(rule_id, project.rule_set[rule_id].cls.severity)
@@ -249,6 +262,30 @@ def run_gate(options: GateOptions) -> GateResult:
             {project.rule_set[rule_id].cls.pattern or "" for rule_id in selected_rules} - {""},
         ),
     )
+
+
+def _rule_id_list(values: list[str], flag: str, project: Project) -> list[str]:
+    """Rule ids from repeatable, comma-separated flags; an unknown or unimplemented id is a usage error."""
+    ids = [part.strip() for value in values for part in value.split(",") if part.strip()]
+    implemented = sorted(project.rule_set.ids())
+    for rule_id in ids:
+        if rule_id in project.rule_set:
+            continue
+        if rule_id in CATALOG_RULE_IDS:
+            if flag == "--ignore":
+                continue  # ignoring a rule before it lands is harmless, and keeps working after
+            raise ConfigError(
+                f"{flag} {rule_id}: rule not implemented yet; implemented: {', '.join(implemented)}"
+            )
+        raise ConfigError(f"{flag} {rule_id}: unknown rule{did_you_mean(rule_id, implemented)}")
+    return ids
+
+
+def _chosen_rules(options: GateOptions, project: Project) -> set[str] | None:
+    """The rules ``--select`` names (with ``parse-error``, which always runs), or None: no selection."""
+    if not options.select:
+        return None
+    return {PARSE_ERROR, *_rule_id_list(options.select, "--select", project)}
 
 
 def _attestation_notices(

@@ -65,6 +65,29 @@ def describe(error: jsonschema.ValidationError, prefix: str = "") -> str:
     return f"{where}: {error.message}"
 
 
+def all_errors(instance: Any, schema: dict[str, Any], prefix: str = "") -> list[str]:
+    """Every validation problem, described, in document order: fixing them takes one round, not one per run."""
+    validator = jsonschema.Draft202012Validator(schema)
+    errors = sorted(
+        validator.iter_errors(instance), key=lambda e: (list(map(str, e.absolute_path)), e.validator)
+    )
+    described: list[str] = []
+    for error in errors:
+        # A list of required keys is one error per missing key in jsonschema; keep each once.
+        for line in (
+            _required_lines(error, prefix) if error.validator == "required" else [describe(error, prefix)]
+        ):
+            if line not in described:
+                described.append(line)
+    return described
+
+
+def _required_lines(error: jsonschema.ValidationError, prefix: str) -> list[str]:
+    where = location(list(error.absolute_path), prefix)
+    present = error.instance if isinstance(error.instance, dict) else {}
+    return [f"{where}: missing required key '{key}'" for key in error.validator_value if key not in present]
+
+
 def first_error(instance: Any, schema: dict[str, Any], prefix: str = "") -> str | None:
     """The most relevant validation problem, described, or None when valid."""
     validator = jsonschema.Draft202012Validator(schema)

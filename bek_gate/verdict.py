@@ -64,7 +64,8 @@ class Verdict:
     counts: dict[str, int]  # unsuppressed findings by severity
     suppressed: int
     internal_errors: int
-    failed_items: tuple[str, ...] = ()  # items failed without findings (unattested, --require-attestations)
+    # Items failed without findings: unattested (--require-attestations), not automated (--require-automated).
+    failed_items: tuple[str, ...] = ()
 
     @property
     def exit_code(self) -> int:
@@ -115,6 +116,7 @@ def evaluate_items(
     fail_on: str,
     crashed: set[str] | None = None,
     manual: ManualPolicy | None = None,
+    require_automated: bool = False,
 ) -> list[ChecklistOutcome]:
     by_rule: dict[str, list[Finding]] = {}
     for finding in findings:
@@ -126,7 +128,11 @@ def evaluate_items(
             if item.manual:
                 items.append((manual or ManualPolicy()).outcome(item))
                 continue
-            items.append(_item_outcome(item, by_rule, implemented, disabled, fail_on, crashed or set()))
+            outcome = _item_outcome(item, by_rule, implemented, disabled, fail_on, crashed or set())
+            if require_automated and outcome.status == "not-automated":
+                # The team wants a complete gate: an item no rule checks yet cannot pass.
+                outcome = ItemOutcome(item, "failed", missing_rules=outcome.missing_rules)
+            items.append(outcome)
         outcomes.append(ChecklistOutcome(checklist, tuple(items)))
     return outcomes
 

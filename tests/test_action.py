@@ -6,6 +6,7 @@ import io
 import json
 import os
 import re
+import shlex
 import shutil
 import subprocess
 import sys
@@ -306,7 +307,6 @@ def test_broken_config_is_exit_code_2_with_one_error_line(tmp_path: Path) -> Non
         ({"checklists": SECURITY, "summary": "maybe"}, "input 'summary': expected true or false"),
         ({"checklists": SECURITY, "fail_on": "severe"}, "input 'fail-on': expected one of critical"),
         ({"checklists": SECURITY, "baseline": "missing.json"}, "baseline file does not exist"),
-        ({}, "no checklist selected"),
     ],
 )
 def test_user_errors_are_exit_code_2(
@@ -437,6 +437,93 @@ def test_pull_request_without_the_base_ref_says_fetch_depth(
     assert outcome.exit_code == 2
     (error,) = annotation_lines(stdout)
     assert "origin/main" in error and "fetch-depth: 0" in error and "diff-base: none" in error
+
+
+def _checkout_like_actions(runner: Runner, origin: Path, branch: str) -> None:
+    """What actions/checkout does by default: one commit of the pull request, no other branch."""
+    git(runner.workspace, "init", "--quiet")
+    git(runner.workspace, "remote", "add", "origin", origin.as_uri())
+    git(
+        runner.workspace,
+        "fetch",
+        "--quiet",
+        "--depth=1",
+        "origin",
+        f"+refs/heads/{branch}:refs/remotes/origin/{branch}",
+    )
+    git(runner.workspace, "checkout", "--quiet", "-B", branch, f"origin/{branch}")
+
+
+def _shallow_pull_request(tmp_path: Path) -> tuple[Runner, dict[str, str]]:
+    """A real remote with main and a pull request branch, checked out as actions/checkout does."""
+    origin = make_clean_project(tmp_path / "origin")
+    module = origin / "app" / "service.py"
+    module.write_text(CLEAN_MODULE + LEGACY_INJECTION, encoding="utf-8")
+    git(origin, "init", "--quiet", "--initial-branch=main")
+    git(origin, "add", "-A")
+    git(origin, "commit", "--quiet", "-m", "base")
+    for number in (1, 2):
+        (origin / "NOTES.md").write_text(f"note {number}\n", encoding="utf-8")
+        git(origin, "add", "-A")
+        git(origin, "commit", "--quiet", "-m", f"note {number}")
+    git(origin, "checkout", "--quiet", "-b", "feature")
+    module.write_text(CLEAN_MODULE + LEGACY_INJECTION + INJECTION, encoding="utf-8")
+    git(origin, "commit", "--quiet", "-am", "the pull request")
+    git(origin, "checkout", "--quiet", "main")
+    (origin / "NOTES.md").write_text("note 3\n", encoding="utf-8")
+    git(origin, "commit", "--quiet", "-am", "main moves on")
+    (tmp_path / "runner").mkdir()
+    runner = Runner.create(tmp_path / "runner")
+    _checkout_like_actions(runner, origin, "feature")
+    env = {**runner.env(checklists=SECURITY), "GITHUB_EVENT_NAME": "pull_request", "GITHUB_BASE_REF": "main"}
+    return runner, env
+
+
+def _suggested_fetch(annotation: str) -> str:
+    match = re.search(r"`(git fetch [^`]*)`", annotation)
+    assert match, f"the error should name a git fetch command: {annotation}"
+    return match.group(1)
+
+
+def test_a_shallow_pull_request_checkout_names_the_fetch_that_works(tmp_path: Path) -> None:
+    runner, env = _shallow_pull_request(tmp_path)
+    process = run_entry_point(runner, env)
+    assert process.returncode == 0 and runner.outputs()["exit-code"] == "2", process.stdout
+    (error,) = annotation_lines(process.stdout)
+    hint = _suggested_fetch(error)
+    assert hint == "git fetch --unshallow origin main", (
+        f"the hint must name the branch, not origin/main: {error}"
+    )
+    assert "fetch-depth: 0" in error and "diff-base: none" in error, error
+
+    # Fetching the branch alone gives origin/main but no merge base: HEAD's history is one commit.
+    git(runner.workspace, "fetch", "--quiet", "origin", "main")
+    runner.output_file.write_text("", encoding="utf-8")
+    process = run_entry_point(runner, env)
+    (error,) = annotation_lines(process.stdout)
+    assert "no common ancestor in this shallow clone" in error, error
+    assert _suggested_fetch(error) == hint, "the same command fixes both"
+
+    git(runner.workspace, *shlex.split(hint)[1:])
+    runner.output_file.write_text("", encoding="utf-8")
+    process = run_entry_point(runner, env)
+    outputs = runner.outputs()
+    assert outputs["verdict"] == "failed" and outputs["diff-base"] == "origin/main", process.stdout
+    assert outputs["high"] == "2" and outputs["new-findings"] == "1", (
+        "only the pull request's injection gates"
+    )
+
+
+def test_an_explicit_diff_base_in_a_shallow_checkout_gets_the_workflow_fix_too(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    runner, env = _shallow_pull_request(tmp_path)
+    env = {**env, "GITHUB_EVENT_NAME": "push", "INPUT_DIFF_BASE": "origin/main"}
+    outcome, stdout = run_in_process(runner, env, monkeypatch)
+    assert outcome.exit_code == 2
+    (error,) = annotation_lines(stdout)
+    assert "`git fetch --unshallow origin main`" in error, error
+    assert "[on GitHub Actions: check out with actions/checkout `fetch-depth: 0`, or run that fetch" in error
 
 
 # --- input parsing ------------------------------------------------------------------------------

@@ -72,10 +72,11 @@ class KnowledgeBase:
         return cls(load_patterns(patterns_dir or data_dir("patterns")), checklists, rule_set)
 
     def item_scope(self, item: ChecklistItem) -> str:
-        pattern = self.patterns.get(item.pattern)
-        if pattern is not None:
-            return pattern.scope
-        return self.checklists[item.checklist_id].scope
+        """The scope of the item's checklist (an item of the reliability checklist is found with
+        ``--scope rel`` even when its pattern is an api one); a prefix such as ``rel`` is
+        spelled out, so a team checklist's scope filters like the built-in ones."""
+        scope = self.checklists[item.checklist_id].scope
+        return SCOPES.get(scope.lower(), scope)
 
     def documents(self) -> list[Document]:
         documents = [
@@ -86,6 +87,9 @@ class KnowledgeBase:
                 scope=pattern.scope,
                 summary=pattern.summary,
                 fields={
+                    # The slug without its scope prefix: "db-n-plus-one" names its subject, while
+                    # "db" alone would match every database pattern.
+                    "id": pattern.id.partition("-")[2].replace("-", " "),
                     "title": pattern.title,
                     "tags": " ".join(tag.replace("-", " ") for tag in pattern.tags),
                     "summary": pattern.summary,
@@ -95,18 +99,23 @@ class KnowledgeBase:
             for pattern in self.patterns.values()
         ]
         for item in self.items.values():
+            why = " ".join((item.why or "").split())
+            pattern = self.patterns.get(item.pattern or "")
             documents.append(
                 Document(
                     id=item.id,
                     kind="item",
                     title=item.title,
                     scope=self.item_scope(item),
-                    summary=" ".join(item.why.split()),
+                    summary=why,
                     fields={
                         "title": item.title,
                         "tags": " ".join(rule.replace("-", " ") for rule in item.rules),
-                        "summary": item.why,
+                        "summary": why,
                         "body": item.how_to_verify or "",
+                        # An item is about its pattern's subject even in other words: db-07 says
+                        # "one query per loop iteration", its pattern says "N+1 queries".
+                        "pattern": f"{pattern.title} {' '.join(pattern.tags)}" if pattern else "",
                     },
                 )
             )

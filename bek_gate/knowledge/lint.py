@@ -126,7 +126,17 @@ def _checklist_problems(checklists: dict[str, Checklist], patterns: dict[str, Pa
                 )
             )
         for index, item in enumerate(checklist.items):
-            if item.pattern not in patterns:
+            # Every built-in item explains itself and points to its pattern; a team's may not.
+            missing = [key for key in ("why", "pattern") if is_builtin and getattr(item, key) is None]
+            if missing:
+                problems.append(
+                    Problem(
+                        "error",
+                        f"{checklist.source}: items[{index}]",
+                        f"{item.id}: a built-in item needs {' and '.join(repr(key) for key in missing)}",
+                    )
+                )
+            if item.pattern is not None and item.pattern not in patterns:
                 problems.append(
                     Problem(
                         "error",

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from bek_gate.checklists import Checklist, ChecklistItem
+from bek_gate.checklists import Checklist, ChecklistItem, item_severity
 from bek_gate.knowledge.base import Entry, KnowledgeBase
 from bek_gate.knowledge.patterns import Pattern
 from bek_gate.rules.loader import LoadedRule
@@ -51,7 +51,7 @@ def checklist_markdown(kb: KnowledgeBase, checklist: Checklist) -> str:
     lines += ["| item | severity | checked by | title |", "| --- | --- | --- | --- |"]
     for item in checklist.items:
         how = ", ".join(f"`{rule}`" for rule in item.rules) if item.rules else "manual"
-        lines.append(f"| {item.id} | {item.severity} | {how} | {item.title} |")
+        lines.append(f"| {item.id} | {_severity(kb, item) or '-'} | {how} | {item.title} |")
     lines += ["", "`bek show <item id>` explains an item."]
     return "\n".join(lines) + "\n"
 
@@ -60,10 +60,17 @@ def item_markdown(kb: KnowledgeBase, checklist: Checklist, item: ChecklistItem) 
     lines = [
         f"# {item.id}: {item.title}",
         "",
-        f"In `{checklist.id}` · severity {item.severity} · pattern `{item.pattern}`",
+        " · ".join(
+            [
+                f"In `{checklist.id}`",
+                *([f"severity {severity}"] if (severity := _severity(kb, item)) else []),
+                *([f"pattern `{item.pattern}`"] if item.pattern else []),
+            ]
+        ),
         "",
     ]
-    lines += ["## Why", "", " ".join(item.why.split()), ""]
+    if item.why:
+        lines += ["## Why", "", " ".join(item.why.split()), ""]
     if item.manual:
         lines += ["## How to verify (manual)", "", " ".join((item.how_to_verify or "").split()), ""]
         lines += [f"Attest it in `.bek/attestations.yaml` with `item: {item.id}`.", ""]
@@ -123,10 +130,10 @@ def entry_json(kb: KnowledgeBase, entry: Entry) -> dict[str, Any]:
             "title": checklist.title,
             "scope": checklist.scope,
             "description": checklist.description,
-            "items": [item_json(item) for item in checklist.items],
+            "items": [item_json(kb, item) for item in checklist.items],
         }
     if entry.item is not None:
-        return {"kind": "item", **item_json(entry.item)}
+        return {"kind": "item", **item_json(kb, entry.item)}
     assert entry.rule is not None
     cls = entry.rule.cls
     return {
@@ -145,13 +152,18 @@ def entry_json(kb: KnowledgeBase, entry: Entry) -> dict[str, Any]:
     }
 
 
-def item_json(item: ChecklistItem) -> dict[str, Any]:
+def _severity(kb: KnowledgeBase, item: ChecklistItem) -> str | None:
+    """The item's severity as its rules' defaults give it (a project's overrides apply in the gate's reports)."""
+    return item_severity(item, {loaded.id: loaded.cls.severity for loaded in kb.rule_set.rules.values()})
+
+
+def item_json(kb: KnowledgeBase, item: ChecklistItem) -> dict[str, Any]:
     return {
         "id": item.id,
         "checklist": item.checklist_id,
         "title": item.title,
-        "why": " ".join(item.why.split()),
-        "severity": item.severity,
+        "why": " ".join(item.why.split()) if item.why else None,
+        "severity": _severity(kb, item),
         "pattern": item.pattern,
         "rules": list(item.rules),
         "manual": item.manual,

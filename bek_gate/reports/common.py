@@ -151,14 +151,18 @@ def item_reason(result: GateResult, outcome: ItemOutcome) -> str:
     if outcome.item.manual:
         required = " (attestations are required)" if outcome.status == "failed" else ""
         return f"manual check: {manual_state(outcome)}{required}"
-    if outcome.status == "not-automated":
+    if outcome.missing_rules and outcome.status in ("not-automated", "failed"):
         missing = ", ".join(outcome.missing_rules) or "its rules"
-        return f"not automated yet (rule not implemented: {missing})"
+        required = " (--require-automated)" if outcome.status == "failed" else ""
+        return f"not automated yet (rule not implemented: {missing}){required}"
     if outcome.status == "error":
         return "a rule of this item crashed (see the internal errors), so it was not fully checked"
     if outcome.status == "disabled":
         rules = ", ".join(outcome.item.rules)
-        return f"not run: its rules are disabled in configuration, or are project rules in a per-file run ({rules})"
+        return (
+            f"not run: its rules are disabled (config, --ignore), not selected (--select), "
+            f"or are project rules in a per-file run ({rules})"
+        )
     return STATUS_LABELS.get(outcome.status, outcome.status)
 
 
@@ -196,8 +200,27 @@ def severity_counts(result: GateResult) -> str:
     return ", ".join(f"{counts.get(severity, 0)} {severity}" for severity in SEVERITIES)
 
 
+def automation_summary(result: GateResult) -> str | None:
+    """How much of the selected checklists the rules checked, e.g. "2 of 20 automated items checked,
+    18 not automated yet": a PASSED over two checked items must not read as a clean review."""
+    automated = [o for checklist in result.checklists for o in checklist.items if not o.item.manual]
+    if not automated:
+        return None
+    unimplemented = sum(1 for o in automated if o.missing_rules and not o.findings)
+    not_run = sum(1 for o in automated if o.status == "disabled")
+    checked = len(automated) - unimplemented - not_run
+    text = f"{checked} of {plural(len(automated), 'automated item')} checked"
+    if unimplemented:
+        text += f", {unimplemented} not automated yet"
+    if not_run:
+        text += f", {not_run} not run"
+    return text
+
+
 def verdict_headline(result: GateResult) -> str:
-    """PASSED / FAILED / ERROR and why, in one sentence."""
+    """PASSED / FAILED / ERROR and why, in one sentence, then how much was checked."""
+    coverage = automation_summary(result)
+    tail = f"; {coverage}" if coverage else ""
     verdict = result.verdict
     if not verdict.passed:
         reasons = []
@@ -205,16 +228,21 @@ def verdict_headline(result: GateResult) -> str:
             reasons.append(
                 f"{plural(len(verdict.gating), 'new finding')} at or above {verdict.fail_on} (--fail-on)"
             )
-        if verdict.failed_items:
-            count = plural(len(verdict.failed_items), "manual item")
-            reasons.append(f"{count} not attested (--require-attestations)")
-        return "FAILED: " + "; ".join(reasons)
+        failed = set(verdict.failed_items)
+        items = [o.item for checklist in result.checklists for o in checklist.items if o.item.id in failed]
+        manual = sum(1 for item in items if item.manual)
+        if manual:
+            reasons.append(f"{plural(manual, 'manual item')} not attested (--require-attestations)")
+        if len(items) > manual:
+            reasons.append(f"{plural(len(items) - manual, 'item')} not automated yet (--require-automated)")
+        return "FAILED: " + "; ".join(reasons) + tail
     if verdict.internal_errors:
         return (
             f"ERROR: no new finding at or above {verdict.fail_on}, "
             f"but {plural(verdict.internal_errors, 'rule crash', 'rule crashes')} (internal error, exit 3)"
+            + tail
         )
-    return f"PASSED: no new finding at or above {verdict.fail_on} (--fail-on)"
+    return f"PASSED: no new finding at or above {verdict.fail_on} (--fail-on)" + tail
 
 
 def verdict_details(result: GateResult) -> str:

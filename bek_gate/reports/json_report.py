@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from bek_gate.checklists import item_severity
 from bek_gate.findings import Finding, Notice
 from bek_gate.reports import common
 from bek_gate.rules.loader import LoadedRule
@@ -71,7 +72,7 @@ def _item(result: GateResult, outcome: ItemOutcome) -> dict[str, Any]:
     return {
         "id": item.id,
         "title": item.title,
-        "severity": item.severity,
+        "severity": item_severity(item, result.severities),
         "pattern": item.pattern,
         "status": outcome.status,
         "reason": common.item_reason(result, outcome) if not outcome.findings else None,

@@ -99,10 +99,14 @@ def test_unknown_checklist_lists_the_valid_ones() -> None:
     assert "checklist-api-review" in run.stderr and "all" in run.stderr
 
 
-def test_no_checklist_is_a_usage_error() -> None:
-    run = bek("gate", DEMO)
-    assert run.exit_code == 2
-    assert "no checklist selected" in run.stderr
+def test_no_checklist_runs_them_all() -> None:
+    unasked = bek("gate", "--format", "json", "--no-cache", DEMO)
+    everything = bek("gate", "--checklist", "all", "--format", "json", "--no-cache", DEMO)
+    assert unasked.exit_code == everything.exit_code == 1, unasked.stderr
+    ids = [checklist["id"] for checklist in unasked.json()["checklists"]]
+    assert len(ids) == 6, ids
+    assert ids == [checklist["id"] for checklist in everything.json()["checklists"]]
+    assert len(unasked.json()["findings"]) == len(everything.json()["findings"])
 
 
 def test_a_missing_path_is_a_usage_error() -> None:

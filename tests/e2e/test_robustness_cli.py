@@ -39,13 +39,11 @@ items:
   - id: team-01
     title: The broken rule
     why: To see that a crash is reported.
-    severity: high
     pattern: rel-timeouts
     rules: [explodes]
   - id: team-02
     title: Outbound calls have timeouts
     why: They hang otherwise.
-    severity: medium
     pattern: rel-timeouts
     rules: [missing-timeout]
 """

@@ -141,7 +141,6 @@ def item(
     checklist_id: str,
     rules: tuple[str, ...] = (),
     *,
-    severity: str = "high",
     pattern: str = "sec-input-validation",
 ) -> ChecklistItem:
     manual = not rules
@@ -149,7 +148,6 @@ def item(
         id=item_id,
         title=title,
         why="Because.",
-        severity=severity,
         pattern=pattern,
         rules=rules,
         manual=manual,

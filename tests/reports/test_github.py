@@ -85,7 +85,7 @@ def test_clean_run_has_the_attestation_notice_and_the_verdict_line(clean: GateRe
     assert github.render(clean) == (
         "::notice title=bek attestations::2 manual items not attested: sec-05, api-02; "
         "attest them in .bek/attestations.yaml\n"
-        "bek: PASSED: no new finding at or above high (--fail-on); findings: 0 critical, 0 high, 0 medium, 0 low; "
+        "bek: PASSED: no new finding at or above high (--fail-on); 4 of 6 automated items checked, 1 not automated yet, 1 not run; findings: 0 critical, 0 high, 0 medium, 0 low; "
         "0 suppressed; 1 file checked\n"
     )
 

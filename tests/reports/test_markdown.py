@@ -17,7 +17,10 @@ _UNESCAPED_PIPE = re.compile(r"(?<!\\)\|")
 
 def test_headline_and_checklist_table(rich: GateResult) -> None:
     lines = markdown.render(rich).splitlines()
-    assert lines[0] == "## ❌ bek gate: FAILED: 2 new findings at or above high (--fail-on)"
+    assert (
+        lines[0]
+        == "## ❌ bek gate: FAILED: 2 new findings at or above high (--fail-on); 4 of 6 automated items checked, 1 not automated yet, 1 not run"
+    )
     assert lines[2].startswith("findings: 0 critical, 3 high, 1 medium, 0 low")
     header = lines.index(
         "| Checklist | Passed | Failed | Warning | Rule crashed | Not automated | Manual attested "

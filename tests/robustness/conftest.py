@@ -16,8 +16,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-# A file with one finding of a built-in rule (missing-timeout, medium: below the default
-# --fail-on, so on its own it does not fail the gate). Its finding proves the other files
+# A file with one finding of a built-in rule (missing-timeout, medium: below the projects'
+# ``fail-on = "high"``, so on its own it does not fail the gate). Its finding proves the other files
 # were still checked.
 CLEAN_NEIGHBOUR = 'import requests\n\n\ndef fetch():\n    return requests.get("https://example.com")\n'
 
@@ -100,7 +100,7 @@ def team_project(
     for index, rule_id in enumerate(checklist_rules or [*rules, "missing-timeout", "sql-injection"], start=1):
         items.append(
             f"  - id: team-{index:02d}\n    title: Checked by {rule_id}\n    why: A test.\n"
-            f"    severity: high\n    pattern: rel-timeouts\n    rules: [{rule_id}]\n"
+            f"    pattern: rel-timeouts\n    rules: [{rule_id}]\n"
         )
     (root / "ci" / "checklists" / "team.yaml").write_text(
         "id: checklist-team\ntitle: Team checks\nscope: team\n"
@@ -108,7 +108,7 @@ def team_project(
     )
     (root / "bek.toml").write_text(
         'rule-dirs = ["ci/rules"]\nchecklists-dir = "ci/checklists"\nchecklists = ["checklist-team"]\n'
-        'exclude = ["ci"]\n' + config
+        'exclude = ["ci"]\nfail-on = "high"\n' + config
     )
     for name, content in files.items():
         path = root / name

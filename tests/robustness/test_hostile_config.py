@@ -29,7 +29,6 @@ items:
   - id: team-01
     title: Outbound calls have timeouts
     why: They hang otherwise.
-    severity: high
     pattern: rel-timeouts
     rules: [missing-timeout]
 """
@@ -117,8 +116,15 @@ CASES = [
     Case("team checklist that is not UTF-8", team(ci__checklists__team_dot_yaml=b"id: caf\xe9\n"),
          ["ci/checklists/team.yaml: cannot be read", "utf-8"]),
     Case("team checklist with a wrong value",
-         team(ci__checklists__team_dot_yaml=TEAM_CHECKLIST.replace("severity: high", "severity: urgent")),
-         ["ci/checklists/team.yaml: items[0].severity: expected one of critical, high, medium, low, got 'urgent'"]),
+         team(ci__checklists__team_dot_yaml=TEAM_CHECKLIST.replace("[missing-timeout]", "missing-timeout")),
+         ["ci/checklists/team.yaml: items[0].rules: expected a list, got string 'missing-timeout'"]),
+    Case("team checklist item stating its own severity",
+         team(ci__checklists__team_dot_yaml=TEAM_CHECKLIST.replace("    why:", "    severity: high\n    why:")),
+         ["ci/checklists/team.yaml: items[0].severity: an item has no severity of its own"]),
+    Case("team checklist item missing several keys",
+         team(ci__checklists__team_dot_yaml=TEAM_CHECKLIST.replace("    title: Outbound calls have timeouts\n", "")
+              .replace("  - id: team-01\n", "  - why: x\n")),
+         ["missing required key 'id'", "missing required key 'title'"]),
     Case("team checklist without a title",
          team(ci__checklists__team_dot_yaml=TEAM_CHECKLIST.replace("title: Team checks\n", "")),
          ["ci/checklists/team.yaml: ", "missing required key 'title'"]),

@@ -28,8 +28,20 @@ SHELL_SCRIPT = b'#!/bin/sh\nset -eu\necho "deploying $1" && rm -rf ./build\n'
 
 
 def gate_json(directory: Path, *extra: str, timeout: float = 60) -> tuple[int, dict, str]:
+    # At --fail-on high the medium missing-timeout findings that prove a file was checked do not gate.
+    fail_on = () if "--fail-on" in extra else ("--fail-on", "high")
     run = bek(
-        "gate", "-c", "all", "--no-cache", "--format", "json", *extra, ".", cwd=directory, timeout=timeout
+        "gate",
+        "-c",
+        "all",
+        "--no-cache",
+        "--format",
+        "json",
+        *fail_on,
+        *extra,
+        ".",
+        cwd=directory,
+        timeout=timeout,
     )
     assert "Traceback" not in run.stderr, run.stderr
     assert run.exit_code in (0, 1, 3), run.stderr
@@ -275,7 +287,9 @@ def test_an_unreadable_file_is_a_notice(tmp_path: Path, monkeypatch: pytest.Monk
     monkeypatch.setattr(Path, "read_bytes", read_bytes)
     monkeypatch.setattr(os, "access", access)
     monkeypatch.setattr(os, "scandir", scandir)
-    result = run_gate(GateOptions(paths=[str(tmp_path)], checklists=["all"], use_cache=False, cwd=tmp_path))
+    result = run_gate(
+        GateOptions(paths=[str(tmp_path)], checklists=["all"], fail_on="high", use_cache=False, cwd=tmp_path)
+    )
     notices = {(notice.path, notice.kind, notice.message) for notice in result.notices}
     assert notices == {
         ("secret.py", "skipped", "could not be read: Permission denied"),

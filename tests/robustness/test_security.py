@@ -89,7 +89,7 @@ def test_the_bek_script_never_runs_scanned_code(trapped: tuple[Path, Path]) -> N
     if script is None:
         pytest.skip("the bek script is not installed")
     completed = subprocess.run(
-        [script, "gate", "-c", "all", "--no-cache", "--format", "json", "."],
+        [script, "gate", "-c", "all", "--no-cache", "--fail-on", "high", "--format", "json", "."],
         cwd=root,
         capture_output=True,
         text=True,
@@ -103,7 +103,7 @@ def test_the_bek_script_never_runs_scanned_code(trapped: tuple[Path, Path]) -> N
 
 def test_python_dash_m_in_isolated_mode_never_runs_scanned_code(trapped: tuple[Path, Path]) -> None:
     root, markers = trapped
-    run = bek("gate", "-c", "all", "--no-cache", "--format", "json", ".", cwd=root)
+    run = bek("gate", "-c", "all", "--no-cache", "--fail-on", "high", "--format", "json", ".", cwd=root)
     assert run.exit_code == 0, run.stderr
     _check_trapped(root, markers, {path for path, rule_id in run.findings() if rule_id == "missing-timeout"})
 
