@@ -56,7 +56,7 @@ _CONFIG_FILE = click.option(
     help="Config file (default: nearest bek.toml or pyproject.toml with [tool.bek]).",
 )
 _JOBS = click.option(
-    "-j", "--jobs", type=click.IntRange(min=1), help="Worker processes [default: one per core]."
+    "-j", "--jobs", type=click.IntRange(min=0), help="Worker processes; 0: one per core [default: 0]."
 )
 _NO_CACHE = click.option("--no-cache", is_flag=True, help="Ignore and do not update the result cache.")
 
@@ -209,10 +209,10 @@ def gate(
     ):
         if destination is not None:
             _write(destination, render(file_format, result, color=False))
-    stdout_text = render(
-        output_format, result, color=output_format == "text" and _use_color(color, sys.stdout)
-    )
-    click.echo(stdout_text, nl=not stdout_text.endswith("\n"))
+    colored = output_format == "text" and _use_color(color, sys.stdout)
+    stdout_text = render(output_format, result, color=colored)
+    # click strips ANSI codes when stdout is not a terminal; --color always and FORCE_COLOR mean keep them.
+    click.echo(stdout_text, nl=not stdout_text.endswith("\n"), color=colored or None)
     sys.exit(result.verdict.exit_code)
 
 
@@ -479,7 +479,11 @@ def main(argv: list[str] | None = None) -> None:
         click.echo("bek: interrupted", err=True)
         sys.exit(130)
     except click.ClickException as error:
-        error.show()
+        # One line, as for every other user error: click's own form is three (Usage, Try, Error).
+        command = ""
+        if isinstance(error, click.UsageError) and error.ctx is not None:
+            command = f"{error.ctx.command_path}: "
+        click.echo(f"bek: error: {command}{error.format_message()}", err=True)
         sys.exit(error.exit_code)
     except click.exceptions.Exit as error:  # --help, --version
         sys.exit(error.exit_code)

@@ -268,6 +268,16 @@ def test_clean_project_passes(tmp_path: Path) -> None:
     assert "PASSED" in runner.summary_file.read_text(encoding="utf-8")
 
 
+def test_no_checklists_input_runs_every_checklist(tmp_path: Path) -> None:
+    runner = Runner.create(tmp_path, make_clean_project(tmp_path / "project"))
+    process = run_entry_point(runner, runner.env())
+
+    assert process.returncode == 0, process.stderr
+    suites = ElementTree.parse(runner.outputs()["junit-file"]).getroot()
+    names = {suite.get("name") for suite in suites.iter("testsuite")}
+    assert {"checklist-security-review", "checklist-api-review", "checklist-prod-readiness"} <= names, names
+
+
 def test_outside_a_runner_the_exit_code_is_the_gates(tmp_path: Path) -> None:
     runner = Runner.create(tmp_path, FIXTURES / "demo-service")
     env = runner.env(checklists=SECURITY)

@@ -35,11 +35,30 @@ _HEADERS = {
 }
 
 
+# A code span of the message: backticks, then anything, then as many backticks again.
+_CODE_SPAN = re.compile(r"(`+)(.+?)(?<!`)\1(?!`)")
+
+
 def cell(text: str, limit: int = MAX_CELL) -> str:
-    """Table-cell-safe text: one line, Markdown and HTML neutralised, at most ``limit`` characters."""
+    """Table-cell-safe text: one line, Markdown and HTML neutralised, at most ``limit`` characters.
+
+    The message's own code spans (`` `requests.get()` ``) stay code: inside one nothing is
+    Markdown or HTML, so only the table's pipe is escaped there.
+    """
     flat = _flat(text, limit)
-    flat = flat.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-    return _MARKDOWN_SPECIAL.sub(r"\\\1", flat)
+    parts = []
+    position = 0
+    for span in _CODE_SPAN.finditer(flat):
+        parts.append(_neutralised(flat[position : span.start()]))
+        parts.append(span.group(0).replace("|", "\\|"))
+        position = span.end()
+    parts.append(_neutralised(flat[position:]))
+    return "".join(parts)
+
+
+def _neutralised(text: str) -> str:
+    text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return _MARKDOWN_SPECIAL.sub(r"\\\1", text)
 
 
 def code(text: str, limit: int = MAX_CELL) -> str:

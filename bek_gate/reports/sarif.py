@@ -151,12 +151,15 @@ def _descriptor(result: GateResult, loaded: LoadedRule, security: bool, items: l
             f"Read the whole pattern with `bek show {pattern.id}`.\n"
         )
     full = " ".join((doc.section("What it finds") or doc.summary or cls.title).split())
+    tags = common.rule_tags(loaded, security)
     properties: dict[str, Any] = {
-        "tags": common.rule_tags(loaded, security)[:MAX_TAGS],
+        "tags": tags[:MAX_TAGS],
         "precision": PRECISION.get(cls.confidence, "medium"),
-        "security-severity": common.SECURITY_SEVERITY[severity],
         "problem.severity": PROBLEM_SEVERITY[severity],
     }
+    if "security" in tags:
+        # GitHub files a result with a security-severity as a security alert: a parse error is not one.
+        properties["security-severity"] = common.SECURITY_SEVERITY[severity]
     if cls.pattern:
         properties["pattern"] = cls.pattern
     if items:

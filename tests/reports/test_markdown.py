@@ -89,7 +89,7 @@ def test_hostile_strings_cannot_break_the_table_or_inject_html(hostile: GateResu
         "HTML only inside code spans, where it is inert"
     )
     assert "\\[x\\](http://e.invalid)" in row, "no link can be formed"
-    assert "\\`tick\\`" in row
+    assert " `tick` " in row, "a code span of the message stays code"
     assert "\x1b" not in rendered and "\r" not in rendered
     assert "ünïcode" in row
     location = re.search(r"\| (`+)(.*?)\1 \|", row)
@@ -134,3 +134,11 @@ def test_an_item_that_fails_without_findings_is_in_the_failed_items(clean: GateR
     assert lines.index("### Items that failed or warn") < lines.index(
         "| `sec-05` | failed | Penetration test done this year | manual check: not attested (attestations are required) |"
     )
+
+
+def test_code_spans_in_messages_stay_code() -> None:
+    from bek_gate.reports.markdown import cell
+
+    assert cell("`requests.get()` has no timeout") == "`requests.get()` has no timeout"
+    # Outside a span everything is neutralised; inside, only the table's pipe is escaped.
+    assert cell("`a|b` <i>*x*</i> lone ` tick") == "`a\\|b` &lt;i&gt;\\*x\\*&lt;/i&gt; lone \\` tick"
