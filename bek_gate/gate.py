@@ -255,6 +255,9 @@ def run_gate(options: GateOptions) -> GateResult:
         files_checked=len(found.files),
         test_files=sum(1 for relpath in found.files if test_paths.is_test(relpath)),
         below_confidence=below_confidence,
+        old_findings=_old_findings(
+            baseline_path is not None and options.use_baseline, bool(options.diff_base)
+        ),
         duration_seconds=time.perf_counter() - started,
         config_path=config.path,
         patterns=load_some(
@@ -262,6 +265,12 @@ def run_gate(options: GateOptions) -> GateResult:
             {project.rule_set[rule_id].cls.pattern or "" for rule_id in selected_rules} - {""},
         ),
     )
+
+
+def _old_findings(baseline: bool, diff: bool) -> str:
+    if diff and not baseline:
+        return "outside the diff"
+    return "in the baseline or outside the diff" if diff else "in the baseline"
 
 
 def _rule_id_list(values: list[str], flag: str, project: Project) -> list[str]:

@@ -211,6 +211,8 @@ class GateResult:
     # Findings less certain than the rules report at by default (``--min-confidence low`` shows them).
     below_confidence: int = 0
     duration_seconds: float = 0.0
+    # Where findings that do not gate as old ones come from, in words: a baseline, the diff, or both.
+    old_findings: str = "in the baseline"
     config_path: Path | None = None
     extras: dict[str, object] = field(default_factory=dict)
     patterns: dict[str, Pattern] = field(default_factory=dict)  # the patterns the rules that ran point to

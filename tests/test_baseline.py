@@ -107,6 +107,8 @@ def test_diff_mode_gates_only_changed_lines(tmp_path: Path) -> None:
     assert run.exit_code == 1
     states = {(f["path"], f["location"]["line"]): f["baselineState"] for f in run.json()["findings"]}
     assert states == {("client.py", 5): "baseline", ("client.py", 9): "new", ("new_module.py", 2): "new"}
+    text = bek("gate", "--diff-base", "main", "--no-cache", cwd=project).stdout
+    assert "1 outside the diff" in text and "in the baseline" not in text, text
 
 
 def test_diff_mode_errors_are_exit_2(tmp_path: Path) -> None:

@@ -251,7 +251,7 @@ def verdict_details(result: GateResult) -> str:
     parts = [f"findings: {severity_counts(result)}"]
     baseline = sum(1 for finding in active(result) if in_baseline(finding))
     if baseline:
-        parts.append(f"{baseline} in the baseline")
+        parts.append(f"{baseline} {result.old_findings}")
     parts.append(f"{verdict.suppressed} suppressed")
     if result.below_confidence:
         parts.append(f"{result.below_confidence} below the confidence shown (--min-confidence low)")

@@ -33,7 +33,9 @@ def _checklist_suite(result: GateResult, outcome: ChecklistOutcome) -> TestSuite
 
 def _item_case(result: GateResult, checklist_id: str, outcome: ItemOutcome) -> TestCase:
     item = outcome.item
-    first = outcome.findings[0] if outcome.findings else None
+    # The place a reader should open: the first finding that gates, else the first one.
+    gating_findings = [finding for finding in outcome.findings if common.is_gating(result, finding)]
+    first = (gating_findings or list(outcome.findings) or [None])[0]
     case = TestCase(
         _clean(f"{item.id} {common.one_line(item.title)}"),
         classname=checklist_id,
@@ -44,8 +46,7 @@ def _item_case(result: GateResult, checklist_id: str, outcome: ItemOutcome) -> T
         # e.g. an unattested manual item under --require-attestations
         case.add_failure_info(message=_clean(common.item_reason(result, outcome)), failure_type="item")
     elif outcome.status == "failed":
-        gating = [finding for finding in outcome.findings if common.is_gating(result, finding)]
-        gating = gating or list(outcome.findings)
+        gating = gating_findings or list(outcome.findings)
         worst = max(gating, key=lambda finding: SEVERITY_RANK.get(finding.severity, 0))
         summary = f"{common.plural(len(gating), 'new finding')} at or above {result.verdict.fail_on}; first: "
         case.add_failure_info(
@@ -57,7 +58,7 @@ def _item_case(result: GateResult, checklist_id: str, outcome: ItemOutcome) -> T
         # warning: findings below --fail-on (or already in the baseline) do not fail the item
         case.stdout = _clean(
             f"passed with {common.plural(len(outcome.findings), 'finding')} that do not gate "
-            f"(below --fail-on {result.verdict.fail_on}, or in the baseline):\n\n"
+            f"(below --fail-on {result.verdict.fail_on}, or {result.old_findings}):\n\n"
             + _findings_body(result, outcome.findings)
         )
     elif outcome.status == "error":
@@ -140,7 +141,7 @@ def _findings_body(result: GateResult, findings: list[Finding] | tuple[Finding, 
     for finding in findings:
         lines = [f"{_headline(finding)} [{finding.severity}]"]
         if common.in_baseline(finding):
-            lines.append("  (in the baseline: does not gate)")
+            lines.append(f"  ({result.old_findings}: does not gate)")
         first = finding.location.line
         for offset, text in enumerate(finding.snippet.split("\n") if finding.snippet else []):
             lines.append(f"  {first + offset:>5} | {text}")

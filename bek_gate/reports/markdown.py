@@ -12,7 +12,7 @@ import re
 
 from bek_gate.findings import SEVERITY_RANK, Finding, Notice
 from bek_gate.reports import common
-from bek_gate.verdict import GateResult
+from bek_gate.verdict import GateResult, ItemOutcome
 
 BUDGET = 1024 * 1024 - 16 * 1024  # room for what else the step writes to the summary
 MAX_FINDINGS = 100
@@ -128,7 +128,7 @@ def _items_tables(result: GateResult) -> list[str]:
         for outcome in checklist.items:
             if outcome.findings or outcome.status in ("failed", "warning"):
                 detail = (
-                    common.plural(len(outcome.findings), "finding")
+                    _finding_counts(result, outcome)
                     if outcome.findings
                     else common.item_reason(result, outcome)
                 )
@@ -159,6 +159,20 @@ def _items_tables(result: GateResult) -> list[str]:
     return out
 
 
+def _finding_counts(result: GateResult, outcome: ItemOutcome) -> str:
+    """ "2 findings that gate, 1 that does not": a failed item counts what failed it."""
+    gating = sum(1 for finding in outcome.findings if common.is_gating(result, finding))
+    rest = len(outcome.findings) - gating
+    parts = [f"{common.plural(gating, 'finding')} that gate{'s' if gating == 1 else ''}"] if gating else []
+    if rest:
+        parts.append(
+            f"{rest} that do{'es' if rest == 1 else ''} not"
+            if gating
+            else f"{common.plural(rest, 'finding')} that do{'es' if rest == 1 else ''} not gate"
+        )
+    return ", ".join(parts)
+
+
 def _table_head() -> list[str]:
     return ["| Item | Status | Title | Details |", "| --- | --- | --- | --- |"]
 
@@ -173,7 +187,7 @@ def _findings_table(result: GateResult) -> list[str]:
     findings = [finding for finding in common.active(result) if not common.in_baseline(finding)]
     if not findings:
         baseline = sum(1 for finding in common.active(result) if common.in_baseline(finding))
-        note = f" ({common.plural(baseline, 'finding')} in the baseline)" if baseline else ""
+        note = f" ({common.plural(baseline, 'finding')} {result.old_findings})" if baseline else ""
         return [f"No new findings{note}.", ""]
     findings.sort(key=_worst_first)
     out = [

@@ -125,7 +125,7 @@ class _TextReport:
         header += common.one_line(outcome.item.title)
         if status == "warning":
             if all(common.in_baseline(finding) for finding in outcome.findings):
-                header += style("  (only findings already in the baseline)", "dim")
+                header += style(f"  (only findings {self.result.old_findings})", "dim")
             else:
                 header += style(f"  (below --fail-on {self.result.verdict.fail_on})", "dim")
         out = [header]
@@ -145,7 +145,7 @@ class _TextReport:
         if baseline:
             out.append(
                 style(
-                    f"    {common.plural(baseline, 'finding')} in the baseline (not shown; they do not gate)",
+                    f"    {common.plural(baseline, 'finding')} {self.result.old_findings} (not shown; they do not gate)",
                     "dim",
                 )
             )
@@ -294,7 +294,7 @@ class _TextReport:
         baseline = [finding for finding in common.active(self.result) if common.in_baseline(finding)]
         if baseline:
             out.append(
-                f"Baseline: {common.plural(len(baseline), 'finding')} already in the baseline "
+                f"Not gating: {common.plural(len(baseline), 'finding')} {self.result.old_findings} "
                 "(not shown, not gating; see the JSON or SARIF report)"
             )
         return [*out, ""] if out else []

@@ -154,3 +154,17 @@ def test_an_item_that_fails_without_findings_fails_with_its_reason(clean: GateRe
     ].result
     assert isinstance(failure, Failure)
     assert failure.message == "manual check: not attested (attestations are required)"
+
+
+def test_file_and_line_point_at_the_first_finding_that_gates(tmp_path: Path) -> None:
+    rich = factory.rich_result(tmp_path)
+    swapped = []
+    for finding in rich.findings:
+        if finding.rule_id == "fake-sql" and not finding.suppressed:
+            # The first by path is now old, the second new: the case must point at the new one.
+            finding = finding.with_(baseline_state="baseline" if finding.path == "app/db.py" else "new")
+        swapped.append(finding)
+    tree = _tree(factory.build(tmp_path, swapped, checklists=[factory.security_checklist()]))
+    case = tree.find(".//testcase[@name='sec-01 Parameterise SQL queries']")
+    assert case is not None
+    assert (case.get("file"), case.get("line")) == ("app/legacy.py", "2")

@@ -112,7 +112,7 @@ def test_parse_errors_internal_errors_notices_suppressed_and_baseline_have_their
     assert any(
         line.startswith("Suppressed: 1 finding by bek: ignore comments (fake-sql 1)") for line in lines
     )
-    assert any(line.startswith("Baseline: 1 finding already in the baseline") for line in lines)
+    assert any(line.startswith("Not gating: 1 finding in the baseline") for line in lines)
     assert not any("app/legacy.py" in line for line in lines), "baseline findings are not printed"
     assert not any("app/quiet.py" in line for line in lines), "suppressed findings are not printed"
 
@@ -257,10 +257,21 @@ def test_an_item_with_only_baseline_findings_says_so(tmp_path: Path) -> None:
     findings = [finding.with_(baseline_state="baseline") for finding in result.findings]
     lines = _lines(factory.build(tmp_path, findings, checklists=[factory.security_checklist()]))
     header = lines[_index(lines, "! sec-01 Parameterise SQL queries")]
-    assert header.endswith("(only findings already in the baseline)")
+    assert header.endswith("(only findings in the baseline)")
     assert (
         lines[_index(lines, "! sec-01") + 1] == "    2 findings in the baseline (not shown; they do not gate)"
     )
+
+
+def test_in_diff_mode_without_a_baseline_old_findings_are_outside_the_diff(tmp_path: Path) -> None:
+    result = factory.rich_result(tmp_path)
+    findings = [finding.with_(baseline_state="baseline") for finding in result.findings]
+    built = factory.build(tmp_path, findings, checklists=[factory.security_checklist()])
+    built.old_findings = "outside the diff"
+    text = "\n".join(_lines(built))
+    assert "(only findings outside the diff)" in text
+    assert "2 findings outside the diff (not shown; they do not gate)" in text
+    assert "in the baseline" not in text
 
 
 def test_the_fix_and_pattern_are_printed_once_per_rule(tmp_path: Path) -> None:
