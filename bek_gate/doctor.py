@@ -10,10 +10,12 @@ import sys
 from dataclasses import asdict, dataclass
 from importlib import metadata
 from pathlib import Path
+from typing import Any
 
 from bek_gate import __version__
 from bek_gate.config import DEFAULT_CACHE_DIR, find_config
 from bek_gate.errors import BekError
+from bek_gate.findings import PARSE_ERROR
 from bek_gate.rules.catalog import CATALOG_RULE_IDS
 
 MINIMUM_PYTHON = (3, 10)
@@ -90,6 +92,34 @@ def run_checks(cwd: Path, config_path: Path | None = None) -> list[Check]:
     return checks
 
 
+def _selection_check(project: Any) -> Check:
+    """Which loaded rules the gate runs with this config, and which it does not and why."""
+    from bek_gate import checklists as checklist_module
+
+    config = project.config
+    requested = config.checklists or [checklist_module.ALL]
+    try:
+        selected = checklist_module.select(requested, project.checklists)
+    except BekError as error:
+        return Check("selection", "fail", f"{config.label} checklists: {error.message}")
+    team = checklist_module.team_checklist(project.rule_set, project.checklists.values())
+    named = {rule_id for checklist in selected for rule_id in checklist.rule_ids()}
+    if team is not None:
+        named |= set(team.rule_ids())
+    loaded = set(project.rule_set.ids()) - {PARSE_ERROR}
+    disabled = sorted(loaded & set(config.disable))
+    idle = sorted(loaded - named - set(disabled))
+    runs = len(loaded & named) - len(set(disabled) & named)
+    text = f"{runs} of {len(loaded)} rules run with checklists {', '.join(requested)}"
+    if team is not None:
+        text += f" (team group: {', '.join(team.rule_ids())})"
+    if disabled:
+        text += f"; disabled in config: {', '.join(disabled)}"
+    if idle:
+        text += f"; no selected checklist runs: {', '.join(idle)}"
+    return Check("selection", "warn" if idle else "ok", text)
+
+
 def _knowledge_base_checks(project: object) -> list[Check]:
     rule_set = project.rule_set  # type: ignore[attr-defined]
     checklists = project.checklists  # type: ignore[attr-defined]
@@ -116,6 +146,7 @@ def _knowledge_base_checks(project: object) -> list[Check]:
         checks.append(
             Check("checklists", "ok", f"{len(checklists)} checklists, {item_count} items, every rule exists")
         )
+    checks.append(_selection_check(project))
     unused = sorted(set(CATALOG_RULE_IDS) - implemented - set(missing))
     if unused:
         checks.append(

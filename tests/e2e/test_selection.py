@@ -100,3 +100,18 @@ def test_an_item_shows_the_highest_severity_of_its_rules(tmp_path: Path) -> None
     timeout_items = [item for item in items if item["rules"] == ["missing-timeout"]]
     assert timeout_items and all(item["severity"] == "critical" for item in timeout_items)
     assert all(item["severity"] is None for item in items if item["manual"])
+
+
+def test_doctor_says_which_rules_the_selected_checklists_do_not_run(tmp_path: Path) -> None:
+    (tmp_path / "ci").mkdir()
+    (tmp_path / "ci" / "no_eval.py").write_text(rule_module("no-eval", "pass"))
+    (tmp_path / "bek.toml").write_text(
+        'rule-dirs = ["ci"]\nchecklists = ["checklist-reliability-review"]\ndisable = ["sql-injection"]\n'
+    )
+    run = bek("doctor", "--json", cwd=tmp_path)
+    checks = {check["name"]: check for check in run.json()["checks"]}
+    selection = checks["selection"]
+    assert selection["status"] == "warn", selection
+    assert "team group: no-eval" in selection["message"]
+    assert "disabled in config: sql-injection" in selection["message"]
+    assert "no selected checklist runs: sensitive-data-in-logs" in selection["message"]
