@@ -46,7 +46,7 @@ from typing import TextIO
 
 from bek_gate.errors import BekError, ConfigError
 from bek_gate.findings import SEVERITIES
-from bek_gate.reports import github, markdown
+from bek_gate.reports import View, github, markdown
 from bek_gate.verdict import EXIT_INTERNAL, EXIT_USAGE, GateResult
 
 TRUE_WORDS = frozenset({"true", "yes", "y", "on", "1"})
@@ -233,7 +233,9 @@ def run_action(env: Mapping[str, str], cwd: Path, out: TextIO) -> ActionOutcome:
         )
         return _failure(EXIT_INTERNAL, message, "bek internal error", env, out)
 
-    out.write(github.render(result))
+    # Annotation paths relative to the workspace, the checkout GitHub resolves them in.
+    workspace = Path(env["GITHUB_WORKSPACE"]) if env.get("GITHUB_WORKSPACE") else cwd
+    out.write(github.render(result, View(cwd=workspace)))
     if inputs.summary:
         _append_summary(env, inputs.reports.summary.read_text(encoding="utf-8"), out)
     outputs = _result_outputs(result, inputs)

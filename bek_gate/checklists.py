@@ -175,20 +175,42 @@ def check_rule_references(checklists: Iterable[Checklist], implemented: set[str]
 
 
 def select(requested: Iterable[str], available: dict[str, Checklist]) -> list[Checklist]:
-    """The checklists named on the command line or in config (``all`` for every one)."""
+    """The checklists named on the command line or in config (``all`` for every one).
+
+    A name may be abbreviated while it stays unambiguous: ``security`` and ``rel`` name
+    ``checklist-security-review`` and ``checklist-reliability-review``.
+    """
     chosen: dict[str, Checklist] = {}
     for raw in requested:
         if raw == ALL:
             chosen.update(available)
             continue
-        checklist_id = canonical_id(raw)
-        if checklist_id not in available:
-            valid = ", ".join([*available, ALL])
-            raise ConfigError(
-                f"unknown checklist '{raw}'{did_you_mean(checklist_id, list(available))}; valid: {valid}"
-            )
+        checklist_id = _resolve(raw, available)
         chosen[checklist_id] = available[checklist_id]
     return list(chosen.values())
+
+
+def _resolve(raw: str, available: dict[str, Checklist]) -> str:
+    checklist_id = canonical_id(raw)
+    if checklist_id in available:
+        return checklist_id
+    short = checklist_id.removeprefix("checklist-")
+    matches = [known for known in available if short and known.removeprefix("checklist-").startswith(short)]
+    if len(matches) == 1:
+        return matches[0]
+    valid = ", ".join([*available, ALL])
+    if matches:
+        raise ConfigError(f"checklist '{raw}' is ambiguous: it could be {' or '.join(matches)}")
+    raise ConfigError(
+        f"unknown checklist '{raw}'{did_you_mean(checklist_id, list(available))}; valid: {valid}"
+    )
+
+
+def for_run(requested: Iterable[str], available: dict[str, Checklist], rule_set: RuleSet) -> list[Checklist]:
+    """What a gate runs: the requested checklists (every one when none is), then the team group."""
+    selected = select(list(requested) or [ALL], available)
+    team = team_checklist(rule_set, available.values())
+    return [*selected, team] if team is not None else selected
 
 
 TEAM = "team"

@@ -16,7 +16,8 @@ from bek_gate.errors import BekError
 from bek_gate.findings import SEVERITIES, Notice
 from bek_gate.verdict import EXIT_INTERNAL, EXIT_USAGE
 
-FORMATS = ("text", "json", "sarif", "junit", "github", "markdown")
+# The same names as bek_gate.reports.FORMATS (a test keeps them equal): importing the reports here would slow every command.
+FORMATS = ("text", "concise", "json", "sarif", "junit", "github", "markdown")
 _NOTICES_SHOWN = 20
 
 
@@ -47,7 +48,8 @@ _CHECKLISTS = click.option(
     "checklist_ids",
     multiple=True,
     metavar="ID",
-    help="Checklist to gate on (repeatable): checklist-security-review, checklist.api-review, or 'all'.",
+    help="Checklist to gate on (repeatable): checklist-security-review, checklist.api-review, an unambiguous "
+    "abbreviation (security, rel), or 'all' [default: the config's, else all].",
 )
 _CONFIG_FILE = click.option(
     "--config",
@@ -92,7 +94,7 @@ _NO_CACHE = click.option("--no-cache", is_flag=True, help="Ignore and do not upd
     type=click.Choice(FORMATS),
     default="text",
     show_default=True,
-    help="Report written to stdout.",
+    help="Report written to stdout (concise: one line per finding).",
 )
 @click.option(
     "--json-output", type=click.Path(dir_okay=False, path_type=Path), help="Also write the JSON report here."
@@ -141,7 +143,12 @@ _NO_CACHE = click.option("--no-cache", is_flag=True, help="Ignore and do not upd
     help="Fail the gate when an automatable item of the selected checklists has no rule implemented yet.",
 )
 @click.option("--color", type=click.Choice(["auto", "always", "never"]), default="auto", show_default=True)
-@click.option("-v", "--verbose", is_flag=True, help="Show progress and every notice.")
+@click.option(
+    "-v",
+    "--verbose",
+    is_flag=True,
+    help="Show progress, every notice, and in the text report every item id and the status table.",
+)
 @click.option(
     "-q", "--quiet", is_flag=True, help="Print no notices on stderr (internal errors are always printed)."
 )
@@ -175,7 +182,7 @@ def gate(
     Exit codes: 0 passed, 1 failed, 2 usage or configuration error, 3 internal error.
     """
     from bek_gate.gate import GateOptions, run_gate
-    from bek_gate.reports import render
+    from bek_gate.reports import View, render
 
     show_progress = verbose or (_stderr_is_terminal() and not quiet)
     options = GateOptions(
@@ -199,8 +206,12 @@ def gate(
     result = run_gate(options)
     if verbose:  # timings stay out of the reports, which must be byte-identical run to run
         click.echo(f"bek: checked {result.files_checked} files in {result.duration_seconds:.2f} s", err=True)
+    colored = output_format == "text" and _use_color(color, sys.stdout)
+    view = View(color=colored, verbose=verbose, cwd=Path.cwd())
     if output_format != "text":  # the text report lists the notices itself
-        _print_notices(result.notices, verbose=verbose, quiet=quiet)
+        _print_notices(
+            result.notices, verbose=verbose, quiet=quiet, display=lambda path: view.path(result, path)
+        )
     for file_format, destination in (
         ("json", json_output),
         ("sarif", sarif_output),
@@ -208,9 +219,8 @@ def gate(
         ("markdown", summary_output),
     ):
         if destination is not None:
-            _write(destination, render(file_format, result, color=False))
-    colored = output_format == "text" and _use_color(color, sys.stdout)
-    stdout_text = render(output_format, result, color=colored)
+            _write(destination, render(file_format, result))
+    stdout_text = render(output_format, result, view)
     # click strips ANSI codes when stdout is not a terminal; --color always and FORCE_COLOR mean keep them.
     click.echo(stdout_text, nl=not stdout_text.endswith("\n"), color=colored or None)
     sys.exit(result.verdict.exit_code)
@@ -440,26 +450,29 @@ def _progress_printer() -> Callable[[int, int], None]:
     return show
 
 
-def _print_notices(notices: list[Notice], *, verbose: bool, quiet: bool) -> None:
+def _print_notices(
+    notices: list[Notice], *, verbose: bool, quiet: bool, display: Callable[[str], str] = str
+) -> None:
+    """Notices on stderr, internal errors always; ``display`` turns a repository path into the printed one."""
+    from bek_gate.reports.common import notice_location
+
+    def where(notice: Notice) -> str:
+        location = notice_location(notice, display)
+        return f"{location}: " if location else ""
+
     errors = [notice for notice in notices if notice.kind == "internal-error"]
     others = [notice for notice in notices if notice.kind != "internal-error"]
     for notice in errors:
-        click.echo(f"bek: internal error: {_where(notice)}{notice.message}", err=True)
+        click.echo(f"bek: internal error: {where(notice)}{notice.message}", err=True)
     if quiet:
         return
     shown = others if verbose else others[:_NOTICES_SHOWN]
     for notice in shown:
-        click.echo(f"bek: {notice.kind}: {_where(notice)}{notice.message}", err=True)
+        click.echo(f"bek: {notice.kind}: {where(notice)}{notice.message}", err=True)
     if len(others) > len(shown):
         click.echo(
             f"bek: ... and {len(others) - len(shown)} more notices (use --verbose to see them)", err=True
         )
-
-
-def _where(notice: Notice) -> str:
-    if notice.path is None:
-        return ""
-    return f"{notice.path}:{notice.line}: " if notice.line else f"{notice.path}: "
 
 
 def _write(destination: Path, text: str) -> None:

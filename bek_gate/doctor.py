@@ -99,13 +99,11 @@ def _selection_check(project: Any) -> Check:
     config = project.config
     requested = config.checklists or [checklist_module.ALL]
     try:
-        selected = checklist_module.select(requested, project.checklists)
+        selected = checklist_module.for_run(requested, project.checklists, project.rule_set)
     except BekError as error:
         return Check("selection", "fail", f"{config.label} checklists: {error.message}")
-    team = checklist_module.team_checklist(project.rule_set, project.checklists.values())
+    team = next((checklist for checklist in selected if checklist.id == checklist_module.TEAM), None)
     named = {rule_id for checklist in selected for rule_id in checklist.rule_ids()}
-    if team is not None:
-        named |= set(team.rule_ids())
     loaded = set(project.rule_set.ids()) - {PARSE_ERROR}
     disabled = sorted(loaded & set(config.disable))
     idle = sorted(loaded - named - set(disabled))

@@ -140,16 +140,13 @@ def run_gate(options: GateOptions) -> GateResult:
     targets = [Path(path) for path in raw_targets] or [git_toplevel(options.cwd) or options.cwd]
 
     # Nothing asked for: every checklist, as ruff and bandit run their default set (SPEC 3).
-    requested = options.checklists or config.checklists or [checklists.ALL]
+    requested = options.checklists or config.checklists
     try:
-        selected_checklists = checklists.select(requested, project.checklists)
+        selected_checklists = checklists.for_run(requested, project.checklists, project.rule_set)
     except ConfigError as error:
         if options.checklists or not config.checklists:  # from the command line
             raise
         raise ConfigError(f"{config.label} checklists: {error.message}") from None
-    team = checklists.team_checklist(project.rule_set, project.checklists.values())
-    if team is not None:
-        selected_checklists.append(team)
     chosen = _chosen_rules(options, project)
     if chosen is not None:
         selected_checklists = checklists.narrowed(selected_checklists, chosen)

@@ -414,7 +414,8 @@ def test_pull_request_gates_only_the_diff(tmp_path: Path, monkeypatch: pytest.Mo
     assert outputs["high"] == "2"  # both injections are reported...
     assert outputs["new-findings"] == "1"  # ...but only the added one is new
     errors = [line for line in annotation_lines(stdout) if line.startswith("::error")]
-    assert len(errors) == 1 and "request.args" in errors[0]  # annotations are for the diff only
+    assert errors[0].startswith("::error title=bek verdict::FAILED: 1 new finding")
+    assert len(errors) == 2 and "request.args" in errors[1]  # annotations are for the diff only
     sarif = json.loads(Path(outputs["sarif-file"]).read_text(encoding="utf-8"))
     states = sorted(result["baselineState"] for result in sarif["runs"][0]["results"])
     assert states == ["new", "unchanged"]

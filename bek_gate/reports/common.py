@@ -6,8 +6,10 @@ has not already decided.
 
 from __future__ import annotations
 
+import os
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from pathlib import Path
 
 from bek_gate.findings import PARSE_ERROR, SEVERITIES, SEVERITY_RANK, Finding, Notice
@@ -39,6 +41,38 @@ MANUAL_STATUSES = ("attested", "unattested", "not-applicable")
 
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
 _NAMED_ESCAPES = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
+
+
+@dataclass(frozen=True)
+class View:
+    """How a person will read a report: in colour, in full, and from which directory.
+
+    Only the reports people read in a terminal or a CI log (text, concise,
+    github) use it; the machine formats are the same whatever the view.
+    """
+
+    color: bool = False
+    verbose: bool = False  # every item id and notice, and the table, instead of one line per kind
+    cwd: Path | None = None  # paths relative to it, as ruff and bandit print them; None: repository paths
+
+    def path(self, result: GateResult, path: str) -> str:
+        """``path`` (relative to the repository root) as a terminal opens it from ``cwd``."""
+        if self.cwd is None:
+            return path
+        absolute = Path(result.root).resolve() / path
+        try:
+            return os.path.relpath(absolute, Path(self.cwd).resolve())
+        except ValueError:  # another drive on Windows: no relative path exists
+            return str(absolute)
+
+    def notice_location(self, result: GateResult, notice: Notice) -> str:
+        if notice.path is None:
+            return ""
+        path = self.path(result, notice.path)
+        return f"{path}:{notice.line}" if notice.line else path
+
+
+PLAIN = View()
 
 
 def safe_text(text: str) -> str:
@@ -100,10 +134,12 @@ def other_notices(result: GateResult) -> list[Notice]:
     return [notice for notice in result.notices if notice.kind != INTERNAL_ERROR]
 
 
-def notice_location(notice: Notice) -> str:
+def notice_location(notice: Notice, shown: Callable[[str], str] = str) -> str:
+    """``path:line`` of a notice (empty without a path); ``shown`` turns the repository path into the one printed."""
     if notice.path is None:
         return ""
-    return f"{notice.path}:{notice.line}" if notice.line else notice.path
+    path = shown(notice.path)
+    return f"{path}:{notice.line}" if notice.line else path
 
 
 def items_by_finding(result: GateResult) -> dict[Finding, list[ItemOutcome]]:
@@ -262,6 +298,11 @@ def verdict_details(result: GateResult) -> str:
         checked += f" ({plural(result.test_files, 'test file')} only by the rules that apply to tests)"
     parts.append(checked)
     return "; ".join(parts)
+
+
+def verdict_line(result: GateResult) -> str:
+    """The headline and the details: the last line of the reports people read in a log."""
+    return f"{verdict_headline(result)}; {verdict_details(result)}"
 
 
 def count_by(values: Iterable[str]) -> list[tuple[str, int]]:

@@ -1,8 +1,12 @@
 """GitHub Actions annotations: ``::error file=...,line=...::message`` workflow commands.
 
-GitHub shows at most 10 annotations of each level per step, so only the first
-10 per level are written (worst first), then one plain log line says how many
-more there are and points to the job summary (the markdown report).
+New findings are annotated, and so are files a rule crashed or timed out on;
+everything else goes into one summary annotation, written only when something
+needs attention, so a passing run annotates nothing. Paths are relative to the
+current directory. GitHub shows at most 10 annotations of each level per step,
+so only the first 10 per level are written (worst first), then one plain log
+line says how many more there are and points to the job summary (the markdown
+report).
 
 Values are escaped as the Actions toolkit does: in the message ``%``, CR and
 LF; in properties also ``:`` and ``,``. A message from scanned code can
@@ -13,14 +17,16 @@ from __future__ import annotations
 
 import re
 
-from bek_gate.findings import SEVERITY_RANK, Finding, Notice
+from bek_gate.findings import Finding, Notice
 from bek_gate.reports import common
 from bek_gate.verdict import GateResult
 
 MAX_PER_LEVEL = 10
 LEVELS = ("error", "warning", "notice")
 LEVEL_BY_SEVERITY = {"critical": "error", "high": "error", "medium": "warning", "low": "notice"}
-NOTICE_LEVEL = {"internal-error": "error", "skipped": "warning", "timeout": "warning"}
+# Notices about one file that a rule could not check are annotated on that file; others are counted.
+NOTICE_LEVEL = {"internal-error": "error", "timeout": "warning"}
+ANNOTATED_NOTICES = tuple(NOTICE_LEVEL)
 
 
 def escape_data(text: str) -> str:
@@ -48,28 +54,30 @@ def command(level: str, message: str, **properties: object) -> str:
     return f"{head}::{escape_data(chr(10).join(common.one_line(line) for line in lines))}"
 
 
-def render(result: GateResult, *, color: bool = False) -> str:
+def render(result: GateResult, view: common.View = common.PLAIN) -> str:
+    """Annotations for new findings and for files a rule could not check, then a plain verdict line.
+
+    One more annotation, a summary, is written only when something needs attention:
+    the gate failed, a rule crashed, or files were skipped. A passing run annotates nothing.
+    """
     by_level: dict[str, list[str]] = {level: [] for level in LEVELS}
-    for notice in common.internal_errors(result):
-        by_level["error"].append(_notice_command(notice))
+    for notice in result.notices:
+        if notice.kind in ANNOTATED_NOTICES:
+            by_level[NOTICE_LEVEL[notice.kind]].append(
+                _notice_command(notice, view.path(result, notice.path) if notice.path else None)
+            )
     findings = [
         finding
         for finding in common.active(result)
         if not common.in_baseline(finding)  # baseline findings are known debt, not news for a PR
     ]
-    findings.sort(key=lambda finding: (-SEVERITY_RANK.get(finding.severity, 0), *finding.sort_key()))
+    findings.sort(key=common.severity_order)
     for finding in findings:
         level = LEVEL_BY_SEVERITY.get(finding.severity, "warning")
-        by_level[level].append(_finding_command(finding))
-    for notice in common.other_notices(result):
-        by_level[NOTICE_LEVEL.get(notice.kind, "notice")].append(_notice_command(notice))
-    unattested = common.unattested_summary(result)
-    if unattested:
-        # One annotation for all of them: a dozen manual items would crowd out the findings.
-        required = any(o.status == "failed" for o in common.manual_outcomes(result))
-        by_level["error" if required else "notice"].append(
-            command("error" if required else "notice", unattested, title="bek attestations")
-        )
+        by_level[level].append(_finding_command(finding, view.path(result, finding.path)))
+    summary = _summary(result)
+    if summary is not None:
+        by_level[summary[0]].insert(0, summary[1])  # first of its level: the cap never drops it
 
     lines = []
     for level in LEVELS:
@@ -82,11 +90,29 @@ def render(result: GateResult, *, color: bool = False) -> str:
                 f"bek: {common.plural(hidden, 'more ' + level)} not annotated (GitHub shows {MAX_PER_LEVEL} "
                 "per level and step); see the job summary for every finding"
             )
-    lines.append(f"bek: {common.verdict_headline(result)}; {common.verdict_details(result)}")
+    lines.append(f"bek: {common.verdict_line(result)}")
     return "\n".join(lines) + "\n"
 
 
-def _finding_command(finding: Finding) -> str:
+def _summary(result: GateResult) -> tuple[str, str] | None:
+    """(level, command) of the one summary annotation, or None when nothing needs attention."""
+    verdict = result.verdict
+    skipped = [notice for notice in common.other_notices(result) if notice.kind not in ANNOTATED_NOTICES]
+    required = any(o.status == "failed" for o in common.manual_outcomes(result))
+    if verdict.passed and not verdict.internal_errors and not skipped and not required:
+        return None
+    parts = [common.verdict_headline(result)]
+    unattested = common.unattested_summary(result)
+    if required and unattested:
+        parts.append(unattested)
+    if skipped:
+        counts = ", ".join(f"{count} {kind}" for kind, count in common.count_by(n.kind for n in skipped))
+        parts.append(f"notices: {counts} (listed in the log)")
+    level = "error" if not verdict.passed or verdict.internal_errors or required else "warning"
+    return level, command(level, "\n".join(parts), title="bek verdict")
+
+
+def _finding_command(finding: Finding, path: str) -> str:
     loc = finding.location
     same_line = loc.end_line == loc.line
     # Columns only on one-line regions (GitHub's rule for annotations); endColumn is inclusive there.
@@ -98,7 +124,7 @@ def _finding_command(finding: Finding) -> str:
     return command(
         LEVEL_BY_SEVERITY.get(finding.severity, "warning"),
         message,
-        file=finding.path,
+        file=path,
         line=max(loc.line, 1),
         endLine=max(loc.end_line, loc.line, 1),
         col=max(loc.column, 1) if same_line else None,
@@ -107,13 +133,13 @@ def _finding_command(finding: Finding) -> str:
     )
 
 
-def _notice_command(notice: Notice) -> str:
+def _notice_command(notice: Notice, path: str | None) -> str:
     level = NOTICE_LEVEL.get(notice.kind, "notice")
     title = f"bek {notice.kind}" + (f" ({notice.rule_id})" if notice.rule_id else "")
     return command(
         level,
         notice.message or notice.kind,
-        file=notice.path,
-        line=notice.line if notice.path and notice.line else None,
+        file=path,
+        line=notice.line if path and notice.line else None,
         title=title,
     )

@@ -20,7 +20,7 @@ from bek_gate.verdict import ChecklistOutcome, GateResult, ItemOutcome
 REPORT_VERSION = 2  # 2: no commandLine (it varied with -j and output paths)
 
 
-def render(result: GateResult, *, color: bool = False) -> str:
+def render(result: GateResult, view: common.View = common.PLAIN) -> str:
     # ASCII-only output: file names that are not valid UTF-8 survive as \udcXX escapes.
     return json.dumps(to_dict(result), indent=2, ensure_ascii=True, default=str) + "\n"
 

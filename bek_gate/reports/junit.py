@@ -17,7 +17,7 @@ from bek_gate.reports import common
 from bek_gate.verdict import ChecklistOutcome, GateResult, ItemOutcome
 
 
-def render(result: GateResult, *, color: bool = False) -> str:
+def render(result: GateResult, view: common.View = common.PLAIN) -> str:
     suites = [_checklist_suite(result, outcome) for outcome in result.checklists]
     suites.append(_bek_suite(result))
     text = to_xml_report_string(suites, prettyprint=True)

@@ -75,7 +75,7 @@ def _flat(text: str, limit: int) -> str:
     return flat if len(flat) <= limit else flat[: limit - 1] + "…"
 
 
-def render(result: GateResult, *, color: bool = False) -> str:
+def render(result: GateResult, view: common.View = common.PLAIN) -> str:
     lines = _lines(result)
     out: list[str] = []
     size = 0
@@ -163,14 +163,13 @@ def _finding_counts(result: GateResult, outcome: ItemOutcome) -> str:
     """ "2 findings that gate, 1 that does not": a failed item counts what failed it."""
     gating = sum(1 for finding in outcome.findings if common.is_gating(result, finding))
     rest = len(outcome.findings) - gating
-    parts = [f"{common.plural(gating, 'finding')} that gate{'s' if gating == 1 else ''}"] if gating else []
-    if rest:
-        parts.append(
-            f"{rest} that do{'es' if rest == 1 else ''} not"
-            if gating
-            else f"{common.plural(rest, 'finding')} that do{'es' if rest == 1 else ''} not gate"
-        )
-    return ", ".join(parts)
+    gates = f"{common.plural(gating, 'finding')} that {'gates' if gating == 1 else 'gate'}"
+    does_not = "does not" if rest == 1 else "do not"
+    if not rest:
+        return gates
+    if not gating:
+        return f"{common.plural(rest, 'finding')} that {does_not} gate"
+    return f"{gates}, {rest} that {does_not}"
 
 
 def _table_head() -> list[str]:

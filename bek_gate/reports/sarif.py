@@ -42,7 +42,7 @@ BASELINE_STATE = {"new": "new"}  # everything else matched the baseline
 _SEMVER = re.compile(r"^\d+\.\d+\.\d+(?:-[0-9A-Za-z.-]+)?(?:\+[0-9A-Za-z.-]+)?$")
 
 
-def render(result: GateResult, *, color: bool = False) -> str:
+def render(result: GateResult, view: common.View = common.PLAIN) -> str:
     return json.dumps(to_sarif(result), indent=2, ensure_ascii=True) + "\n"
 
 

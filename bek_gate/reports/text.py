@@ -1,9 +1,12 @@
 """The terminal report: findings grouped by checklist item, with code frames, then the verdict.
 
 Each finding reads ``path:line:col rule-id message`` (editors and terminals
-link that form), then two lines of context and the reported lines with a caret
-underline, the fix hint and where to read more. Items that need nothing from
-the reader (passed, manual, disabled) take one line per status.
+link that form, relative to the current directory), then two lines of context
+and the reported lines with a caret underline, the fix hint and where to read
+more. Items that need nothing from the reader (passed, not automated, manual,
+disabled) take one summary line per checklist, and notices one line; with
+``-v`` each status lists its item ids, every notice is printed, and a table
+counts the statuses per checklist.
 """
 
 from __future__ import annotations
@@ -35,6 +38,7 @@ _MARKS = {
     "disabled": "-",
 }
 _COMPACT = ("passed", "not-automated", "attested", "unattested", "not-applicable", "disabled")
+_SUMMARY_LABELS = {"unattested": "manual, not attested", "attested": "manual, attested"}
 _LINE_BREAK = re.compile(r"\r\n|\r|\n")  # the line ends Python's tokenizer counts, and only those
 _CODES = {"bold": "1", "dim": "2", "red": "31", "green": "32", "yellow": "33", "blue": "34", "cyan": "36"}
 _SEVERITY_COLOUR = {"critical": "red", "high": "red", "medium": "yellow", "low": "blue"}
@@ -52,16 +56,17 @@ class _Style:
         return f"\x1b[{codes}m{text}\x1b[0m"
 
 
-def render(result: GateResult, *, color: bool = False) -> str:
-    """The whole report; ANSI colour only when ``color`` (the CLI decides: terminal, NO_COLOR)."""
-    report = _TextReport(result, _Style(color))
+def render(result: GateResult, view: common.View = common.PLAIN) -> str:
+    """The whole report; ANSI colour only when ``view.color`` (the CLI decides: terminal, NO_COLOR)."""
+    report = _TextReport(result, view)
     return "\n".join(report.lines()) + "\n"
 
 
 class _TextReport:
-    def __init__(self, result: GateResult, style: _Style) -> None:
+    def __init__(self, result: GateResult, view: common.View) -> None:
         self.result = result
-        self.style = style
+        self.view = view
+        self.style = _Style(view.color)
         self.owners = common.items_by_finding(result)
         self.shown: dict[Finding, str] = {}  # finding -> id of the item it was printed under
         self.explained: set[str] = set()  # rules whose fix and pattern were printed once already
@@ -90,8 +95,8 @@ class _TextReport:
         )
         out += self._notices()
         out += self._not_shown()
-        out += self._table()
-        out.append("")
+        if self.view.verbose or not self.result.checklists:
+            out += [*self._table(), ""]
         out += self._verdict()
         return out
 
@@ -113,9 +118,22 @@ class _TextReport:
                 out.append(
                     f"  {mark} {style(item_outcome.item.id, 'bold')} {common.one_line(item_outcome.item.title)}: {reason}"
                 )
+        quiet = [o for o in outcome.items if o.status in _COMPACT and not o.findings]
+        if not self.view.verbose:
+            return out + self._summary_line(quiet)
         for status in _COMPACT:
-            out += self._compact(status, [o for o in outcome.items if o.status == status and not o.findings])
+            out += self._compact(status, [o for o in quiet if o.status == status])
         return out
+
+    def _summary_line(self, outcomes: list[ItemOutcome]) -> list[str]:
+        """The items that need nothing from the reader, counted by status on one line."""
+        if not outcomes:
+            return []
+        parts = []
+        for status, count in common.count_by(o.status for o in sorted(outcomes, key=_compact_order)):
+            mark = self.style(_MARKS[status], _STATUS_COLOUR.get(status, "dim"))
+            parts.append(f"{mark} {count} {_SUMMARY_LABELS.get(status, common.STATUS_LABELS[status])}")
+        return [f"  {' · '.join(parts)}" + self.style("  (-v lists them)", "dim")]
 
     def _item_with_findings(self, outcome: ItemOutcome) -> list[str]:
         style = self.style
@@ -179,7 +197,7 @@ class _TextReport:
     def _finding(self, finding: Finding, outcome: ItemOutcome | None = None) -> list[str]:
         style = self.style
         loc = finding.location
-        where = style(f"{common.one_line(finding.path)}:{loc.line}:{loc.column}", "bold")
+        where = style(f"{common.one_line(self._shown(finding.path))}:{loc.line}:{loc.column}", "bold")
         rule = style(finding.rule_id, _SEVERITY_COLOUR.get(finding.severity, "yellow"))
         out = [f"    {where} {rule} {common.one_line(finding.message)}"]
         out += self._frame(finding)
@@ -246,6 +264,9 @@ class _TextReport:
             out.append(style(f"    {' ' * (gutter + 3)}| ... {common.plural(hidden, 'more line')}", "dim"))
         return out
 
+    def _shown(self, path: str) -> str:
+        return self.view.path(self.result, path)
+
     def _source(self, path: str) -> list[str] | None:
         if path not in self._sources:
             self._sources[path] = _read_lines(self.result.root, path)
@@ -261,7 +282,7 @@ class _TextReport:
     def _internal(self) -> list[str]:
         out = []
         for notice in common.internal_errors(self.result):
-            where = common.one_line(common.notice_location(notice))
+            where = common.one_line(common.notice_location(notice, self._shown))
             prefix = f"{where}: " if where else ""
             rule = f"[{notice.rule_id}] " if notice.rule_id else ""
             out.append(f"    {self.style('error', 'red')} {prefix}{rule}{common.one_line(notice.message)}")
@@ -272,11 +293,24 @@ class _TextReport:
         if not notices:
             return []
         out = [self.style("Notices", "bold")]
-        for kind, count in common.count_by(notice.kind for notice in notices):
+        if not self.view.verbose:
+            # Notices about the run (no Python files...) are few and news; those about files are counted.
+            about_files = [notice for notice in notices if notice.path is not None]
+            for notice in notices:
+                if notice.path is None:
+                    out.append(f"    {notice.kind}: {common.one_line(notice.message)}")
+            if about_files:
+                listed = ", ".join(
+                    f"{count} {kind}" for kind, count in common.count_by(n.kind for n in about_files)
+                )
+                out.append(f"    {listed}" + self.style("  (-v lists them)", "dim"))
+            return [*out, ""]
+        counts = common.count_by(notice.kind for notice in notices)
+        for kind, count in counts:
             of_kind = [notice for notice in notices if notice.kind == kind]
             out.append(f"    {kind} ({count}):")
             for notice in of_kind[:MAX_NOTICES_PER_KIND]:
-                where = common.one_line(common.notice_location(notice))
+                where = common.one_line(common.notice_location(notice, self._shown))
                 out.append(f"      {where + ': ' if where else ''}{common.one_line(notice.message)}")
             if count > MAX_NOTICES_PER_KIND:
                 out.append(f"      ... and {count - MAX_NOTICES_PER_KIND} more (see the JSON report)")
@@ -321,6 +355,10 @@ class _TextReport:
         colour = "red" if not verdict.passed or verdict.internal_errors else "green"
         headline = self.style(common.verdict_headline(self.result), colour, "bold")
         return [f"{headline}; {common.verdict_details(self.result)}"]
+
+
+def _compact_order(outcome: ItemOutcome) -> int:
+    return _COMPACT.index(outcome.status)
 
 
 def _read_lines(root: Path, path: str) -> list[str] | None:

@@ -94,6 +94,8 @@ def test_all_reports_in_one_run(tmp_path: Path) -> None:
 
     summary = outputs["summary.md"].read_text()
     assert summary.startswith("## ") and "FAILED" in summary and len(summary.encode()) < 1024 * 1024
+    assert "`logger.debug()` logs `credentials.password`" in summary, "code spans in messages are kept"
+    assert "\\`" not in summary
 
 
 def test_sarif_of_a_clean_run_still_has_results(tmp_path: Path) -> None:
@@ -129,5 +131,7 @@ def test_github_annotations(tmp_path: Path) -> None:
     run = bek("gate", "-c", "checklist-security-review", "--format", "github", "--no-cache", DEMO)
     lines = run.stdout.splitlines()
     errors = [line for line in lines if line.startswith("::error ")]
+    assert errors[0].startswith("::error title=bek verdict::FAILED: "), "a failing gate's summary comes first"
+    errors = errors[1:]
     assert errors and all("file=fixtures/demo-service/" in line and ",line=" in line for line in errors)
     assert any("title=bek sql-injection (high)::" in line for line in errors)

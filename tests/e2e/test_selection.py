@@ -37,6 +37,12 @@ def test_select_and_ignore_take_comma_separated_and_repeated_ids() -> None:
     )
 
 
+def test_a_checklist_may_be_named_by_an_unambiguous_abbreviation() -> None:
+    run = bek("gate", "--format", "json", "--no-cache", "-c", "security", DEMO)
+    assert run.exit_code == 1, run.stderr
+    assert [checklist["id"] for checklist in run.json()["checklists"]] == ["checklist-security-review"]
+
+
 def test_an_unknown_rule_id_is_a_one_line_usage_error() -> None:
     run = bek("gate", "--select", "sql-injektion", DEMO)
     assert run.exit_code == 2

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from bek_gate.findings import Finding, Location
-from bek_gate.reports import github
+from bek_gate.reports import View, github
 from bek_gate.verdict import GateResult
 from tests.reports import factory
 
@@ -23,6 +23,11 @@ def _unescape(text: str) -> str:
         .replace("%2C", ",")
         .replace("%25", "%")
     )
+
+
+def _findings(rendered: str) -> list[str]:
+    """The lines after the summary annotation (a failing gate's first error)."""
+    return [line for line in rendered.splitlines() if "title=bek verdict" not in line]
 
 
 def _parse(line: str) -> tuple[str, dict[str, str], str]:
@@ -54,6 +59,13 @@ def test_escaping_follows_the_actions_toolkit(raw: str, data: str, prop: str) ->
 
 def test_annotations_for_the_rich_result(rich: GateResult) -> None:
     lines = github.render(rich).splitlines()
+    level, properties, message = _parse(lines[0])
+    assert (level, properties) == ("error", {"title": "bek verdict"}), "the summary comes first"
+    assert message.startswith("FAILED: 2 new findings at or above high")
+    assert message.endswith("notices: 1 skipped (listed in the log)"), (
+        "skipped files are counted, not annotated"
+    )
+    lines = lines[1:]
     assert lines[0] == (
         "::error file=app/crash.py,title=bek internal-error (fake-crash)::rule 'fake-crash' crashed on this file "
         + lines[0].split("crashed on this file ", 1)[1]
@@ -74,25 +86,26 @@ def test_annotations_for_the_rich_result(rich: GateResult) -> None:
         "28",
     )
     assert "see:" not in message, "a finding without a pattern has no pointer"
-    assert _parse(lines[4])[:2] == ("warning", {"file": "big/data.py", "title": "bek skipped"})
+    assert not any("big/data.py" in line for line in lines)
     assert lines[-1].startswith("bek: FAILED: 2 new findings at or above high")
     rendered = "\n".join(lines)
     assert "app/legacy.py" not in rendered, "baseline findings are not annotated"
     assert "app/quiet.py" not in rendered, "suppressed findings are not annotated"
 
 
-def test_clean_run_has_the_attestation_notice_and_the_verdict_line(clean: GateResult) -> None:
+def test_a_passing_run_annotates_nothing_not_even_unattested_items(clean: GateResult) -> None:
     assert github.render(clean) == (
-        "::notice title=bek attestations::2 manual items not attested: sec-05, api-02; "
-        "attest them in .bek/attestations.yaml\n"
         "bek: PASSED: no new finding at or above high (--fail-on); 4 of 6 automated items checked, 1 not automated yet, 1 not run; findings: 0 critical, 0 high, 0 medium, 0 low; "
         "0 suppressed; 1 file checked\n"
     )
 
 
-def test_unattested_items_become_an_error_when_attestations_are_required(clean: GateResult) -> None:
+def test_required_attestations_that_fail_the_gate_are_in_the_error_summary(clean: GateResult) -> None:
     lines = github.render(factory.with_required_attestations(clean)).splitlines()
-    assert lines[0].startswith("::error title=bek attestations::2 manual items not attested: sec-05, api-02")
+    level, properties, message = _parse(lines[0])
+    assert (level, properties["title"]) == ("error", "bek verdict")
+    assert "2 manual items not attested: sec-05, api-02" in message
+    assert sum(line.startswith("::") for line in lines) == 1
 
 
 def test_no_attestation_notice_when_every_manual_item_is_attested(tmp_path: Path) -> None:
@@ -101,14 +114,25 @@ def test_no_attestation_notice_when_every_manual_item_is_attested(tmp_path: Path
     assert "attestations" not in rendered
 
 
+def test_paths_are_relative_to_the_directory_bek_runs_in(rich: GateResult) -> None:
+    below = github.render(rich, View(cwd=rich.root / "app")).splitlines()
+    files = [_parse(line)[1].get("file") for line in below if line.startswith("::")]
+    assert "db.py" in files and "../broken.py" in files
+    above = github.render(rich, View(cwd=rich.root.parent)).splitlines()
+    assert f"{rich.root.name}/app/db.py" in [
+        _parse(line)[1].get("file") for line in above if line.startswith("::")
+    ]
+
+
 def test_at_most_ten_per_level_then_a_pointer_to_the_summary(tmp_path: Path) -> None:
     result = factory.many_findings_result(tmp_path, 32)  # 16 high, 16 medium
     lines = github.render(result).splitlines()
     errors = [line for line in lines if line.startswith("::error ")]
     warnings = [line for line in lines if line.startswith("::warning ")]
     assert len(errors) == len(warnings) == 10
+    assert "title=bek verdict" in errors[0], "the summary is the first error, the cap does not drop it"
     assert (
-        "bek: 6 more errors not annotated (GitHub shows 10 per level and step); see the job summary for every finding"
+        "bek: 7 more errors not annotated (GitHub shows 10 per level and step); see the job summary for every finding"
         in lines
     )
     assert any(line.startswith("bek: 6 more warnings not annotated") for line in lines)
@@ -136,7 +160,7 @@ def test_worst_first_and_low_severity_is_a_notice(tmp_path: Path) -> None:
             fingerprint="2",
         ),
     ]
-    lines = github.render(factory.build(tmp_path, findings)).splitlines()
+    lines = _findings(github.render(factory.build(tmp_path, findings)))
     assert _parse(lines[0])[0] == "error" and _parse(lines[0])[2] == "later, but critical"
     assert _parse(lines[1])[0] == "notice"
 
@@ -145,15 +169,17 @@ def test_multi_line_regions_have_no_columns(tmp_path: Path) -> None:
     finding = Finding(
         "fake-sql", "spans lines", "a.py", Location(3, 5, 6, 2), "x", severity="high", fingerprint="1"
     )
-    _, properties, _ = _parse(github.render(factory.build(tmp_path, [finding])).splitlines()[0])
+    _, properties, _ = _parse(_findings(github.render(factory.build(tmp_path, [finding])))[0])
     assert properties["line"] == "3" and properties["endLine"] == "6"
     assert "col" not in properties and "endColumn" not in properties
 
 
 def test_hostile_strings_cannot_inject_commands(hostile: GateResult) -> None:
     rendered = github.render(hostile)
-    lines = rendered.splitlines()
-    assert len(lines) == 4, "one line per annotation, whatever the message holds"
+    lines = _findings(rendered)
+    assert len(rendered.splitlines()) == len(lines) + 1 == 4, (
+        "one line per annotation, whatever the message holds"
+    )
     assert all(line.startswith(("::error ", "::notice ", "bek: ")) for line in lines)
     assert "\x1b" not in rendered and "\r" not in rendered
     _, properties, message = _parse(lines[1])

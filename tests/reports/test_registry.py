@@ -6,18 +6,20 @@ from pathlib import Path
 
 import pytest
 
-from bek_gate.reports import FORMATS, RENDERERS, render
+from bek_gate.cli import FORMATS as CLI_FORMATS
+from bek_gate.reports import FORMATS, RENDERERS, View, render
 from bek_gate.verdict import GateResult
 from tests.reports import factory
 
 
-def test_the_six_formats_of_the_spec() -> None:
-    assert FORMATS == ("text", "json", "sarif", "junit", "github", "markdown")
+def test_the_formats_of_the_spec() -> None:
+    assert FORMATS == ("text", "concise", "json", "sarif", "junit", "github", "markdown")
     assert set(RENDERERS) == set(FORMATS)
+    assert CLI_FORMATS == FORMATS, "bek gate --format offers exactly the registry's formats"
 
 
 def test_unknown_format_names_the_valid_ones(clean: GateResult) -> None:
-    with pytest.raises(ValueError, match="valid: text, json, sarif, junit, github, markdown"):
+    with pytest.raises(ValueError, match="valid: text, concise, json, sarif, junit, github, markdown"):
         render("yaml", clean)
 
 
@@ -58,8 +60,16 @@ def test_every_format_renders_every_result_as_utf8_without_escape_sequences(
 
 def test_only_the_text_report_uses_colour(rich: GateResult) -> None:
     for format_name in FORMATS:
-        coloured = render(format_name, rich, color=True)
+        coloured = render(format_name, rich, View(color=True))
         if format_name == "text":
             assert "\x1b[" in coloured
         else:
             assert coloured == render(format_name, rich)
+
+
+@pytest.mark.parametrize("format_name", ["json", "sarif", "junit", "markdown"])
+def test_machine_formats_keep_repository_paths_whatever_the_directory(
+    rich: GateResult, format_name: str
+) -> None:
+    view = View(color=True, verbose=True, cwd=rich.root / "app")
+    assert render(format_name, rich, view) == render(format_name, rich)

@@ -6,13 +6,13 @@ import re
 from pathlib import Path
 
 from bek_gate.findings import Finding, Location
-from bek_gate.reports import text
+from bek_gate.reports import View, text
 from bek_gate.verdict import GateResult
 from tests.reports import factory
 
 
 def _lines(result: GateResult, **options: bool) -> list[str]:
-    return text.render(result, **options).splitlines()
+    return text.render(result, View(**options)).splitlines()
 
 
 def _index(lines: list[str], needle: str) -> int:
@@ -61,7 +61,7 @@ def test_fix_hint_pattern_pointer_and_facts_follow_the_frame(rich: GateResult) -
 def test_finding_without_pattern_or_cwe_has_no_see_line(rich: GateResult) -> None:
     lines = _lines(rich)
     start = _index(lines, "app/client.py:5:12 fake-timeout requests.get() has no timeout")
-    block = lines[start : _index(lines, "✓ passed")]
+    block = lines[start : _index(lines, "✓ 1 passed")]
     assert not any("see:" in line for line in block)
     assert not any("CWE" in line for line in block)
     assert any("confidence medium" in line for line in block), "a confidence below high is shown"
@@ -75,8 +75,18 @@ def test_a_finding_of_several_items_is_printed_once_and_names_the_others(rich: G
     assert "1 finding shown above under sec-01" in lines[api + 1]
 
 
-def test_items_without_findings_take_one_line_per_status(rich: GateResult) -> None:
+def test_items_without_findings_take_one_summary_line_per_checklist(rich: GateResult) -> None:
     lines = _lines(rich)
+    assert (
+        "  ✓ 1 passed · ? 1 not automated yet · ○ 1 manual, not attested · - 1 disabled  (-v lists them)"
+        in lines
+    )
+    assert "  ○ 1 manual, not attested  (-v lists them)" in lines, "the API checklist's line"
+    assert not any("sec-03" in line or "sec-05" in line for line in lines), "ids only with -v"
+
+
+def test_verbose_lists_the_items_of_each_status(rich: GateResult) -> None:
+    lines = _lines(rich, verbose=True)
     assert "  ✓ passed (1): sec-03" in lines
     assert "  ? not automated yet (1): sec-04 (needs secret-in-log)" in lines
     assert "  ○ manual, not attested (1): sec-05" in lines
@@ -93,7 +103,13 @@ def test_manual_items_show_their_attestation_state(tmp_path: Path) -> None:
             "api-02": factory.attestation("api-02", expires="2026-01-01"),
         },
     )
-    lines = _lines(result)
+    summary = _lines(result)
+    assert (
+        "  ✓ 3 passed · ? 1 not automated yet · ○ 1 manual, attested · - 1 disabled  (-v lists them)"
+        in summary
+    )
+    assert "  ✓ 1 passed · ○ 1 manual, not attested  (-v lists them)" in summary, "expired is not attested"
+    lines = _lines(result, verbose=True)
     assert "  ○ manual, attested (1): sec-05" in lines
     assert "  ○ manual, attestation expired (1): api-02" in lines
 
@@ -101,7 +117,9 @@ def test_manual_items_show_their_attestation_state(tmp_path: Path) -> None:
 def test_parse_errors_internal_errors_notices_suppressed_and_baseline_have_their_sections(
     rich: GateResult,
 ) -> None:
-    lines = _lines(rich)
+    summary = _lines(rich)
+    assert summary[_index(summary, "Notices") + 1] == "    1 skipped  (-v lists them)"
+    lines = _lines(rich, verbose=True)
     section = _index(lines, "Files not checked")
     assert "broken.py:1:12 parse-error syntax error" in lines[section + 1]
     assert lines[section + 2] == "    > 1 | def handler(request:"
@@ -118,7 +136,8 @@ def test_parse_errors_internal_errors_notices_suppressed_and_baseline_have_their
 
 
 def test_verdict_table_and_line(rich: GateResult) -> None:
-    lines = _lines(rich)
+    assert not any(line.startswith("checklist  ") for line in _lines(rich)), "the table only with -v"
+    lines = _lines(rich, verbose=True)
     header = _index(lines, "checklist  ")
     assert re.split(r"\s{2,}", lines[header]) == [
         "checklist",
@@ -154,7 +173,11 @@ def test_verdict_table_and_line(rich: GateResult) -> None:
 def test_clean_run(clean: GateResult) -> None:
     report = text.render(clean)
     assert "✗" not in report and "\n  ! " not in report
-    assert "  ✓ passed (3): sec-01, sec-02, sec-03" in report.splitlines()
+    assert (
+        "  ✓ 3 passed · ? 1 not automated yet · ○ 1 manual, not attested · - 1 disabled  (-v lists them)"
+        in (report.splitlines())
+    )
+    assert "  ✓ passed (3): sec-01, sec-02, sec-03" in _lines(clean, verbose=True)
     assert report.splitlines()[-1].startswith("PASSED: no new finding at or above high")
     assert "Files not checked" not in report and "Internal errors" not in report
 
@@ -238,7 +261,7 @@ def test_undecodable_file_names_are_printable(tmp_path: Path) -> None:
 
 def test_colour_only_when_asked(rich: GateResult) -> None:
     plain = text.render(rich)
-    coloured = text.render(rich, color=True)
+    coloured = text.render(rich, View(color=True))
     assert "\x1b[" not in plain
     assert "\x1b[31;1m✗\x1b[0m" in coloured
     assert re.sub(r"\x1b\[[0-9;]*m", "", coloured) == plain
@@ -294,3 +317,13 @@ def test_the_fix_and_pattern_are_printed_once_per_rule(tmp_path: Path) -> None:
     report = "\n".join(_lines(factory.build(tmp_path, findings)))
     assert report.count("fix: Add a timeout.") == 1
     assert report.count("see: bek show rel-timeouts") == 1
+
+
+def test_paths_are_relative_to_the_directory_bek_runs_in(rich: GateResult) -> None:
+    lines = _lines(rich, cwd=rich.root / "app", verbose=True)
+    assert any(line.strip().startswith("db.py:6:5 fake-sql") for line in lines)
+    assert any(line.strip().startswith("../broken.py:1:12 parse-error") for line in lines)
+    assert "      ../big/data.py: file is larger than 1 MB" in lines
+    assert any("error crash.py: [fake-crash]" in line for line in lines)
+    frame = _index(lines, "db.py:6:5 fake-sql")
+    assert "cursor.execute" in lines[frame + 3], "the code frame is still read from the repository path"

@@ -193,6 +193,7 @@ def test_expressions_nested_1000_deep_without_brackets_are_checked(tmp_path: Pat
     assert found["indent_99.py"][0]["location"]["line"] == 101
 
 
+@pytest.mark.slow
 def test_a_50000_line_file_is_checked_and_its_findings_reported(tmp_path: Path) -> None:
     body = "".join(f"SETTING_{index} = {index}\n" for index in range(49_993))
     (tmp_path / "huge.py").write_text(
@@ -423,6 +424,7 @@ def test_a_rule_that_loops_forever_is_stopped_by_the_file_timeout(tmp_path: Path
     assert "bek: timeout: hangs.py: not checked" in run.stderr
 
 
+@pytest.mark.slow
 def test_a_rule_that_ignores_the_timeout_is_ended_by_the_watchdog(tmp_path: Path) -> None:
     """Budget 1 s, watchdog at 2 x 1 + 5 s, then once more in quarantine: well under 30 s."""
     project = team_project(
