@@ -16,7 +16,8 @@ from bek_gate.errors import BekError
 from bek_gate.findings import SEVERITIES, Notice
 from bek_gate.verdict import EXIT_INTERNAL, EXIT_USAGE
 
-# The same names as bek_gate.reports.FORMATS (a test keeps them equal): importing the reports here would slow every command.
+# The names of bek_gate.reports.FORMATS (a test keeps them equal): importing the
+# reports here would slow every command down.
 FORMATS = ("text", "concise", "json", "sarif", "junit", "github", "markdown")
 _NOTICES_SHOWN = 20
 
@@ -209,9 +210,7 @@ def gate(
     colored = output_format == "text" and _use_color(color, sys.stdout)
     view = View(color=colored, verbose=verbose, cwd=Path.cwd())
     if output_format != "text":  # the text report lists the notices itself
-        _print_notices(
-            result.notices, verbose=verbose, quiet=quiet, display=lambda path: view.path(result, path)
-        )
+        _print_notices(result.notices, verbose=verbose, quiet=quiet, display=view.paths(result))
     for file_format, destination in (
         ("json", json_output),
         ("sarif", sarif_output),

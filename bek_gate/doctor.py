@@ -97,7 +97,7 @@ def _selection_check(project: Any) -> Check:
     from bek_gate import checklists as checklist_module
 
     config = project.config
-    requested = config.checklists or [checklist_module.ALL]
+    requested = config.checklists or [checklist_module.ALL]  # for_run's default, named in the message
     try:
         selected = checklist_module.for_run(requested, project.checklists, project.rule_set)
     except BekError as error:

@@ -810,3 +810,26 @@ def test_composite_steps_run_as_the_runner_runs_them(tmp_path: Path) -> None:
         step_outputs[step_id] = parse_outputs(output_file.read_text(encoding="utf-8"))
     assert exit_codes == {"gate": 0, "Apply the gate's verdict": 1}
     assert step_outputs["gate"]["verdict"] == "failed"
+
+
+def test_annotation_paths_are_relative_to_the_workspace_wherever_the_step_runs(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    runner = Runner.create(tmp_path)
+    service = runner.workspace / "service"
+    service.mkdir()
+    (service / "db.py").write_text(CLEAN_MODULE + INJECTION, encoding="utf-8")
+    monkeypatch.chdir(service)  # a step with `working-directory: service`
+    out = io.StringIO()
+    outcome = run_action(runner.env(checklists=SECURITY), service, out)
+    assert outcome.exit_code == 1
+    files = {
+        line.split("file=", 1)[1].split(",", 1)[0]
+        for line in annotation_lines(out.getvalue())
+        if "file=" in line
+    }
+    assert files == {"service/db.py"}
+    without_workspace = {k: v for k, v in runner.env(checklists=SECURITY).items() if k != "GITHUB_WORKSPACE"}
+    out = io.StringIO()
+    run_action(without_workspace, service, out)
+    assert "::error file=db.py," in out.getvalue(), "outside a runner: relative to the current directory"

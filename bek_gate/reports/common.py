@@ -55,21 +55,23 @@ class View:
     verbose: bool = False  # every item id and notice, and the table, instead of one line per kind
     cwd: Path | None = None  # paths relative to it, as ruff and bandit print them; None: repository paths
 
-    def path(self, result: GateResult, path: str) -> str:
-        """``path`` (relative to the repository root) as a terminal opens it from ``cwd``."""
-        if self.cwd is None:
-            return path
-        absolute = Path(result.root).resolve() / path
-        try:
-            return os.path.relpath(absolute, Path(self.cwd).resolve())
-        except ValueError:  # another drive on Windows: no relative path exists
-            return str(absolute)
+    def paths(self, result: GateResult) -> Callable[[str], str]:
+        """A function from a repository path to the one printed: relative to ``cwd`` when set.
 
-    def notice_location(self, result: GateResult, notice: Notice) -> str:
-        if notice.path is None:
-            return ""
-        path = self.path(result, notice.path)
-        return f"{path}:{notice.line}" if notice.line else path
+        The root and ``cwd`` are resolved once here, not once per finding.
+        """
+        if self.cwd is None:
+            return str
+        root = Path(result.root).resolve()
+        cwd = Path(self.cwd).resolve()
+
+        def shown(path: str) -> str:
+            try:
+                return os.path.relpath(root / path, cwd)
+            except ValueError:  # another drive on Windows: no relative path exists
+                return str(root / path)
+
+        return shown
 
 
 PLAIN = View()
@@ -303,6 +305,11 @@ def verdict_details(result: GateResult) -> str:
 def verdict_line(result: GateResult) -> str:
     """The headline and the details: the last line of the reports people read in a log."""
     return f"{verdict_headline(result)}; {verdict_details(result)}"
+
+
+def kind_counts(notices: Iterable[Notice]) -> str:
+    """ "3 skipped, 1 attestation": how many notices of each kind, in first-seen order."""
+    return ", ".join(f"{count} {kind}" for kind, count in count_by(notice.kind for notice in notices))
 
 
 def count_by(values: Iterable[str]) -> list[tuple[str, int]]:

@@ -14,12 +14,13 @@ from bek_gate.verdict import GateResult
 
 
 def render(result: GateResult, view: common.View = common.PLAIN) -> str:
+    shown = view.paths(result)
     lines = []
     for finding in common.active(result):  # sorted by path and place already
         if common.in_baseline(finding):
             continue
         loc = finding.location
-        where = f"{view.path(result, finding.path)}:{loc.line}:{loc.column}"
+        where = f"{shown(finding.path)}:{loc.line}:{loc.column}"
         lines.append(common.one_line(f"{where}: {finding.rule_id} ({finding.severity}) {finding.message}"))
     lines.append(f"bek: {common.verdict_line(result)}")
     return "\n".join(lines) + "\n"

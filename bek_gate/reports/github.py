@@ -58,13 +58,15 @@ def render(result: GateResult, view: common.View = common.PLAIN) -> str:
     """Annotations for new findings and for files a rule could not check, then a plain verdict line.
 
     One more annotation, a summary, is written only when something needs attention:
-    the gate failed, a rule crashed, or files were skipped. A passing run annotates nothing.
+    the gate failed, a rule crashed, or there are notices (skipped files...). A passing run
+    without notices annotates nothing.
     """
+    shown = view.paths(result)
     by_level: dict[str, list[str]] = {level: [] for level in LEVELS}
     for notice in result.notices:
         if notice.kind in ANNOTATED_NOTICES:
             by_level[NOTICE_LEVEL[notice.kind]].append(
-                _notice_command(notice, view.path(result, notice.path) if notice.path else None)
+                _notice_command(notice, shown(notice.path) if notice.path else None)
             )
     findings = [
         finding
@@ -74,7 +76,7 @@ def render(result: GateResult, view: common.View = common.PLAIN) -> str:
     findings.sort(key=common.severity_order)
     for finding in findings:
         level = LEVEL_BY_SEVERITY.get(finding.severity, "warning")
-        by_level[level].append(_finding_command(finding, view.path(result, finding.path)))
+        by_level[level].append(_finding_command(finding, shown(finding.path)))
     summary = _summary(result)
     if summary is not None:
         by_level[summary[0]].insert(0, summary[1])  # first of its level: the cap never drops it
@@ -97,17 +99,17 @@ def render(result: GateResult, view: common.View = common.PLAIN) -> str:
 def _summary(result: GateResult) -> tuple[str, str] | None:
     """(level, command) of the one summary annotation, or None when nothing needs attention."""
     verdict = result.verdict
-    skipped = [notice for notice in common.other_notices(result) if notice.kind not in ANNOTATED_NOTICES]
+    # Skipped files, attestations of unknown items...: listed in the log, counted here.
+    unannotated = [notice for notice in common.other_notices(result) if notice.kind not in ANNOTATED_NOTICES]
     required = any(o.status == "failed" for o in common.manual_outcomes(result))
-    if verdict.passed and not verdict.internal_errors and not skipped and not required:
+    if verdict.passed and not verdict.internal_errors and not unannotated and not required:
         return None
     parts = [common.verdict_headline(result)]
     unattested = common.unattested_summary(result)
     if required and unattested:
         parts.append(unattested)
-    if skipped:
-        counts = ", ".join(f"{count} {kind}" for kind, count in common.count_by(n.kind for n in skipped))
-        parts.append(f"notices: {counts} (listed in the log)")
+    if unannotated:
+        parts.append(f"notices: {common.kind_counts(unannotated)} (listed in the log)")
     level = "error" if not verdict.passed or verdict.internal_errors or required else "warning"
     return level, command(level, "\n".join(parts), title="bek verdict")
 

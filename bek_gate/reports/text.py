@@ -38,6 +38,7 @@ _MARKS = {
     "disabled": "-",
 }
 _COMPACT = ("passed", "not-automated", "attested", "unattested", "not-applicable", "disabled")
+_LISTED_WITH_V = "  (-v lists them)"
 _SUMMARY_LABELS = {"unattested": "manual, not attested", "attested": "manual, attested"}
 _LINE_BREAK = re.compile(r"\r\n|\r|\n")  # the line ends Python's tokenizer counts, and only those
 _CODES = {"bold": "1", "dim": "2", "red": "31", "green": "32", "yellow": "33", "blue": "34", "cyan": "36"}
@@ -67,6 +68,7 @@ class _TextReport:
         self.result = result
         self.view = view
         self.style = _Style(view.color)
+        self._shown = view.paths(result)
         self.owners = common.items_by_finding(result)
         self.shown: dict[Finding, str] = {}  # finding -> id of the item it was printed under
         self.explained: set[str] = set()  # rules whose fix and pattern were printed once already
@@ -127,13 +129,13 @@ class _TextReport:
 
     def _summary_line(self, outcomes: list[ItemOutcome]) -> list[str]:
         """The items that need nothing from the reader, counted by status on one line."""
-        if not outcomes:
-            return []
         parts = []
-        for status, count in common.count_by(o.status for o in sorted(outcomes, key=_compact_order)):
-            mark = self.style(_MARKS[status], _STATUS_COLOUR.get(status, "dim"))
-            parts.append(f"{mark} {count} {_SUMMARY_LABELS.get(status, common.STATUS_LABELS[status])}")
-        return [f"  {' · '.join(parts)}" + self.style("  (-v lists them)", "dim")]
+        for status in _COMPACT:
+            count = sum(1 for outcome in outcomes if outcome.status == status)
+            if count:
+                mark = self.style(_MARKS[status], _STATUS_COLOUR.get(status, "dim"))
+                parts.append(f"{mark} {count} {_SUMMARY_LABELS.get(status, common.STATUS_LABELS[status])}")
+        return [f"  {' · '.join(parts)}{self.style(_LISTED_WITH_V, 'dim')}"] if parts else []
 
     def _item_with_findings(self, outcome: ItemOutcome) -> list[str]:
         style = self.style
@@ -264,9 +266,6 @@ class _TextReport:
             out.append(style(f"    {' ' * (gutter + 3)}| ... {common.plural(hidden, 'more line')}", "dim"))
         return out
 
-    def _shown(self, path: str) -> str:
-        return self.view.path(self.result, path)
-
     def _source(self, path: str) -> list[str] | None:
         if path not in self._sources:
             self._sources[path] = _read_lines(self.result.root, path)
@@ -300,10 +299,7 @@ class _TextReport:
                 if notice.path is None:
                     out.append(f"    {notice.kind}: {common.one_line(notice.message)}")
             if about_files:
-                listed = ", ".join(
-                    f"{count} {kind}" for kind, count in common.count_by(n.kind for n in about_files)
-                )
-                out.append(f"    {listed}" + self.style("  (-v lists them)", "dim"))
+                out.append(f"    {common.kind_counts(about_files)}{self.style(_LISTED_WITH_V, 'dim')}")
             return [*out, ""]
         counts = common.count_by(notice.kind for notice in notices)
         for kind, count in counts:
@@ -355,10 +351,6 @@ class _TextReport:
         colour = "red" if not verdict.passed or verdict.internal_errors else "green"
         headline = self.style(common.verdict_headline(self.result), colour, "bold")
         return [f"{headline}; {common.verdict_details(self.result)}"]
-
-
-def _compact_order(outcome: ItemOutcome) -> int:
-    return _COMPACT.index(outcome.status)
 
 
 def _read_lines(root: Path, path: str) -> list[str] | None:
